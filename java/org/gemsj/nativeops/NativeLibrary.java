@@ -1,0 +1,33 @@
+package org.gemsj.nativeops;
+
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Loads libtorch (through bytedeco's presets) and then libgems with its JNI glue. Order
+ * matters: libgems resolves libtorch_cpu.so by soname against the copy already loaded.
+ */
+public final class NativeLibrary {
+  private static volatile boolean loaded;
+
+  private NativeLibrary() {}
+
+  public static synchronized void load() {
+    if (loaded) {
+      return;
+    }
+    Loader.load(org.bytedeco.pytorch.global.torch.class);
+    loaded = true; // set before loading GemsNative: its static initializer calls back here
+    try {
+      Loader.load(GemsNative.class);
+    } catch (Throwable t) {
+      loaded = false;
+      throw new IllegalStateException("could not load libgems (the native GEMS ops): " + t, t);
+    }
+  }
+
+  /** True when the CUDA kernels are present and loadable. */
+  public static boolean cudaKernelsAvailable() {
+    load();
+    return GemsNative.gems_cuda_available() != 0;
+  }
+}

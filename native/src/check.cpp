@@ -1,0 +1,36 @@
+#include "check.h"
+
+#include "errors.h"
+
+namespace gems {
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+void ArgCheck::fail(const std::string& message) const { gems::fail(std::string(op_) + ": " + message); }
+
+void ArgCheck::tensor(AtenTensorHandle t, const char* name, const std::vector<int64_t>& shape,
+                      bool need_contiguous) const {
+  if (!t) fail(std::string(name) + " is missing (null tensor handle)");
+  bool defined = false;
+  check_abi(aoti_torch_is_defined(t, &defined), "aoti_torch_is_defined");
+  if (!defined) fail(std::string(name) + " is an undefined tensor");
+  if (dtype(t) != aoti_torch_dtype_float32())
+    fail(std::string(name) + " must be float32, got " + describe(t));
+  if (sizes(t) != shape)
+    fail(std::string(name) + " must have shape " + shape_str(shape) + ", got " + describe(t));
+  if (need_contiguous && !is_contiguous(t))
+    fail(std::string(name) + " must be contiguous, got " + describe(t));
+}
+
+void ArgCheck::same_device(AtenTensorHandle t, const char* name, AtenTensorHandle ref,
+                           const char* ref_name) const {
+  if (device(t) != device(ref) || device_index(t) != device_index(ref))
+    fail(std::string(name) + " (" + describe(t) + ") is not on the device of " + ref_name + " (" +
+         describe(ref) + ")");
+}
+
+}  // namespace gems
