@@ -18,6 +18,10 @@ void ArgCheck::tensor(AtenTensorHandle t, const char* name, const std::vector<in
   bool defined = false;
   check_abi(aoti_torch_is_defined(t, &defined), "aoti_torch_is_defined");
   if (!defined) fail(std::string(name) + " is an undefined tensor");
+  int32_t device_type = 0;
+  check_abi(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  if (device_type != aoti_torch_device_type_cpu() && device_type != aoti_torch_device_type_cuda())
+    fail(std::string(name) + " must be on a CPU or CUDA device, got device type " + std::to_string(device_type));
   if (dtype(t) != aoti_torch_dtype_float32())
     fail(std::string(name) + " must be float32, got " + describe(t));
   if (sizes(t) != shape)
