@@ -1,0 +1,103 @@
+package org.gemsj.optim;
+
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.gemsj.nativeops.BasisRefresh;
+import org.gemsj.nativeops.FusedStep;
+import org.gemsj.torch.Tensors;
+
+/**
+ * GEMS state of one targeted weight (m x n): the concatenated basis (shared, search, rec), the
+ * rank-major Adam moments, and the optional null-space basis. Layout as in {@link FusedStep}.
+ */
+final class SubspaceState {
+  final String name;
+  final Tensor weight;
+  final long m;
+  final long n;
+  final boolean right;
+  final long rankShared;
+  final long rankTask;
+  final Tensor basis;
+  final Tensor expAvg;
+  final Tensor expAvgSq;
+  Tensor nullBasis;
+  long refreshes;
+
+  SubspaceState(String name, Tensor weight, long rankShared, long rankTask) {
+    this.name = name;
+    this.weight = weight;
+    this.m = weight.size(0);
+    this.n = weight.size(1);
+    this.right = m >= n;
+    long full = Math.min(m, n);
+    this.rankShared = Math.min(rankShared, full);
+    this.rankTask = Math.min(rankTask, full);
+    long total = this.rankShared + 2 * this.rankTask;
+    this.basis = Tensors.zeros(right ? new long[] {total, n} : new long[] {m, total}, weight);
+    this.expAvg = Tensors.zeros(new long[] {total, Math.max(m, n)}, weight);
+    this.expAvgSq = Tensors.zeros(new long[] {total, Math.max(m, n)}, weight);
+  }
+
+  /** The tensors that make up the persistent state, by key (the null basis is set by the caller). */
+  List<Tensor> persistent() {
+    return List.of(basis, expAvg, expAvgSq);
+  }
+
+  long stateBytes() {
+    return 4 * (basis.numel() + expAvg.numel() + expAvgSq.numel());
+  }
+
+  private long offset(int block) {
+    return block == 0 ? 0 : block == 1 ? rankShared : rankShared + rankTask;
+  }
+
+  private long rank(int block) {
+    return block == 0 ? rankShared : rankTask;
+  }
+
+  private Tensor basisBlock(int block) {
+    return right ? basis.narrow(0, offset(block), rank(block)) : basis.narrow(1, offset(block), rank(block));
+  }
+
+  /**
+   * New bases from this step's gradients (shared, search, rec; an absent task's basis follows
+   * the shared gradient), projected off the protected directions first. Returns the lowest
+   * captured-energy fraction among the blocks.
+   */
+  double refresh(Tensor[] grads, BasisMethod method, MomentPolicy policy, long seed) {
+    double lowest = 1.0;
+    boolean randomized = method.randomizedFor(m, n);
+    for (int block = 0; block < 3; block++) {
+      if (rank(block) == 0) {
+        continue;
+      }
+      Tensor g = grads[block] != null ? grads[block] : grads[0];
+      if (nullBasis != null) {
+        g = g.sub(nullBasis.mm(nullBasis.t().mm(g)));
+      }
+      Tensor old = policy == MomentPolicy.REPROJECT && refreshes > 0 ? basisBlock(block).clone() : null;
+      double energy = BasisRefresh.refresh(g, rank(block),
+          randomized ? BasisRefresh.Method.RANDOMIZED : BasisRefresh.Method.EXACT,
+          BasisRefresh.Options.defaults(seed * 31 + block), basisBlock(block));
+      lowest = Math.min(lowest, energy);
+      Tensor mBlock = expAvg.narrow(0, offset(block), rank(block));
+      Tensor vBlock = expAvgSq.narrow(0, offset(block), rank(block));
+      if (old != null) {
+        Tensor fresh = basisBlock(block);
+        Tensor change = right ? fresh.mm(old.t()) : fresh.t().mm(old); // coordinates old -> new
+        mBlock.copy_(change.mm(mBlock));
+        vBlock.copy_(change.square().mm(vBlock));
+      } else if (policy == MomentPolicy.RESET) {
+        mBlock.zero_();
+        vBlock.zero_();
+      }
+    }
+    refreshes++;
+    return lowest;
+  }
+
+  void step(FusedStep.Task search, FusedStep.Task rec, long step, FusedStep.Hyper hyper) {
+    FusedStep.apply(weight, search, rec, basis, rankShared, rankTask, expAvg, expAvgSq, step, hyper, nullBasis);
+  }
+}

@@ -1,0 +1,152 @@
+package org.gemsj.optim;
+
+import static org.gemsj.testing.Ref.f64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.gemsj.testing.GaloreReference;
+import org.gemsj.testing.Ref;
+import org.gemsj.torch.Tensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class GemsOptimizerTest {
+  static final LrSchedule CONSTANT = new LrSchedule(0.02, 0, 100, 1.0);
+
+  static double relUpdateErr(Tensor actual, Tensor expected, Tensor start) {
+    Tensor delta = f64(expected).sub(f64(start));
+    return Tensors.norm(f64(actual).sub(f64(expected))) / Tensors.norm(delta);
+  }
+
+  @ParameterizedTest(name = "moments {0}")
+  @EnumSource(value = MomentPolicy.class, names = {"KEEP", "REPROJECT"})
+  void gemsWithOneTaskIsGalore(MomentPolicy policy) {
+    ToyModel model = new ToyModel(11);
+    ToyModel start = model.copy();
+    GemsConfig config = GemsConfig.builder().method(Method.GEMS).rankShared(6).rankTask(3).refreshInterval(2)
+        .schedule(CONSTANT).momentPolicy(policy).basisMethod(BasisMethod.EXACT).build();
+    GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
+    boolean reproject = policy == MomentPolicy.REPROJECT;
+    GaloreReference ref1 = new GaloreReference(start.w1, 6, 2, 0.02, 1.0, 0.01, 1e-6, reproject);
+    GaloreReference ref2 = new GaloreReference(start.w2, 6, 2, 0.02, 1.0, 0.01, 1e-6, reproject);
+    for (long step = 1; step <= 5; step++) {
+      TaskBatch search = ToyModel.batch(step, 0, 8);
+      GemsOptimizer.StepReport report = opt.step(search, TaskBatch.absent());
+      assertEquals(0.0, report.gateSearch());
+      // KEEP depends on the singular vectors' signs (a convention); align the reference's.
+      ref1.step(search.grads().get("w1"), opt.subspaces().get(0).basis.narrow(0, 0, 6));
+      ref2.step(search.grads().get("w2"), opt.subspaces().get(1).basis.narrow(1, 0, 6));
+    }
+    double e1 = relUpdateErr(model.w1, ref1.weight, start.w1), e2 = relUpdateErr(model.w2, ref2.weight, start.w2);
+    assertTrue(e1 < 1e-4 && e2 < 1e-4, "GaLore mismatch: " + e1 + ", " + e2);
+  }
+
+  @Test
+  void adamwMethodMatchesLibtorchAdamW() {
+    ToyModel model = new ToyModel(12);
+    ToyModel peer = model.copy();
+    GemsConfig config = GemsConfig.builder().method(Method.ADAMW).schedule(CONSTANT).eps(1e-8).build();
+    GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
+    AdamWOptions options = new AdamWOptions(0.02);
+    options.weight_decay().put(0.01);
+    options.eps().put(1e-8);
+    Tensor[] peerParams = {peer.w1, peer.w2, peer.bias};
+    AdamW reference = new AdamW(new TensorVector(peerParams), options);
+    String[] names = {"w1", "w2", "bias"};
+    for (long step = 1; step <= 4; step++) {
+      TaskBatch search = ToyModel.batch(step, 0, 3), rec = ToyModel.batch(step, 1, 5);
+      opt.step(search, rec);
+      for (int i = 0; i < 3; i++) {
+        Tensor shared = search.grads().get(names[i]).mul(new org.bytedeco.pytorch.Scalar(3.0 / 8))
+            .add(rec.grads().get(names[i]).mul(new org.bytedeco.pytorch.Scalar(5.0 / 8)));
+        peerParams[i].mutable_grad().put(shared);
+      }
+      reference.step();
+    }
+    Ref.assertRelErr(model.w1, peer.w1, 1e-5, "w1");
+    Ref.assertRelErr(model.w2, peer.w2, 1e-5, "w2");
+    Ref.assertRelErr(model.bias, peer.bias, 1e-5, "bias");
+  }
+
+  /** GEMS with both tasks, a null space and randomized refreshes, for the resume tests. */
+  static GemsOptimizer gems(ToyModel model) {
+    GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
+        .basisMethod(BasisMethod.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5).build();
+    GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
+    org.bytedeco.pytorch.global.torch.manual_seed(77);
+    opt.setNullBasis("w1", Ref.orthonormalColumns(48, 5));
+    opt.setNullBasis("w2", Ref.orthonormalColumns(24, 4));
+    return opt;
+  }
+
+  static void run(GemsOptimizer opt, long from, long to) {
+    for (long step = from; step <= to; step++) {
+      opt.step(ToyModel.batch(step, 0, 4 + step % 3), ToyModel.batch(step, 1, 6 - step % 2));
+    }
+  }
+
+  @Test
+  void saveAndLoadResumesExactly(@TempDir Path dir) throws IOException {
+    ToyModel straight = new ToyModel(13);
+    ToyModel resumed = straight.copy();
+    GemsOptimizer a = gems(straight);
+    run(a, 1, 8);
+
+    GemsOptimizer b = gems(resumed);
+    run(b, 1, 4);
+    Path file = dir.resolve("optimizer.state");
+    b.save(file);
+    ToyModel restartedModel = resumed.copy(); // the model is saved by its owner; copy it as-is
+    GemsOptimizer c = gems(restartedModel);
+    c.load(file);
+    assertEquals(4, c.stepCount());
+    run(c, 5, 8);
+    assertTrue(straight.w1.equal(restartedModel.w1), "w1 differs after resume");
+    assertTrue(straight.w2.equal(restartedModel.w2), "w2 differs after resume");
+    assertTrue(straight.bias.equal(restartedModel.bias), "bias differs after resume");
+  }
+
+  @Test
+  void loadRejectsAnotherConfigAndChangesNothing(@TempDir Path dir) throws IOException {
+    ToyModel model = new ToyModel(14);
+    GemsOptimizer opt = gems(model);
+    run(opt, 1, 2);
+    Path file = dir.resolve("state");
+    opt.save(file);
+    GemsOptimizer other = new GemsOptimizer(GemsConfig.builder().rankShared(4).build(), model.targeted(), model.others());
+    IOException e = assertThrows(IOException.class, () -> other.load(file));
+    assertTrue(e.getMessage().contains("different optimizer config"), e.getMessage());
+    assertEquals(0, other.stepCount());
+    Files.write(file, new byte[] {1, 2, 3});
+    assertThrows(IOException.class, () -> gems(model).load(file));
+  }
+
+  @Test
+  void nullSpaceWithoutABasisIsAnError() {
+    ToyModel model = new ToyModel(15);
+    GemsOptimizer opt = new GemsOptimizer(GemsConfig.builder().nullSpace(true).build(), model.targeted(), model.others());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(opt, 1, 1));
+    assertTrue(e.getMessage().contains("'w1' has no null basis"), e.getMessage());
+  }
+
+  @Test
+  void stateIsSmallerThanAdamW() {
+    ToyModel model = new ToyModel(16);
+    GemsOptimizer gems = new GemsOptimizer(GemsConfig.builder().rankShared(4).rankTask(2).build(), model.targeted(), model.others());
+    GemsOptimizer adamw = new GemsOptimizer(GemsConfig.builder().method(Method.ADAMW).build(), model.targeted(), model.others());
+    // GEMS: (4 + 2*2) x 48 for w1 and x 40 for w2, three tensors each (basis, m, v); AdamW: 2 x params.
+    long expectedGems = 4 * (8 * 32 + 2 * 8 * 48 + 24 * 8 + 2 * 8 * 40 + 2 * 40);
+    assertEquals(expectedGems, gems.stateBytes());
+    assertEquals(4 * 2 * (48 * 32 + 24 * 40 + 40), adamw.stateBytes());
+  }
+}
