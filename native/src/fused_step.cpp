@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "kernels.h"
 #include "ops.h"
+#include "workspace.h"
 
 namespace gems {
 
@@ -100,7 +101,7 @@ void fused_step(const StepArgs& a) {
   Tensor combined;
   AtenTensorHandle grad_shared = a.count_rec == 0 ? a.grad_search : a.grad_rec;
   if (a.count_search > 0 && a.count_rec > 0) {
-    combined = empty_like_f32(a.weight, {s.m, s.n});
+    combined = scratch(Scratch::SharedGradient, a.weight, {s.m, s.n});
     const double total = double(a.count_search + a.count_rec);
     const float ws = float(a.count_search / total), wr = float(a.count_rec / total);
     float* out = data_f32(combined.get());
@@ -122,7 +123,7 @@ void fused_step(const StepArgs& a) {
     basis = std::move(projected);
   }
 
-  Tensor proj = empty_like_f32(a.weight, {s.rank_sum, s.long_side});
+  Tensor proj = scratch(Scratch::Projection, a.weight, {s.rank_sum, s.long_side});
   const struct {
     AtenTensorHandle grad;
     int64_t row, rank;

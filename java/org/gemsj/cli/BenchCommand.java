@@ -1,0 +1,61 @@
+package org.gemsj.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.gemsj.bench.BenchmarkReport;
+import org.gemsj.bench.OptimizerBenchmark;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `gems bench ...`: benchmarks that print a table and write JSON. */
+@Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
+    subcommands = {BenchCommand.Optimizer.class})
+final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "optimizer", mixinStandardHelpOptions = true,
+      description = "Fused GEMS step vs composed libtorch calls vs AdamW vs the GEMM floor; exact vs randomized basis refresh.")
+  static final class Optimizer implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "JSON file to write")
+    Path out;
+
+    @Option(names = "--shapes", split = ",", defaultValue = "384x384,1536x384,384x1536,4096x4096",
+        description = "weight shapes m x n (default: ${DEFAULT-VALUE})")
+    List<String> shapes;
+
+    @Option(names = "--rank-shared", defaultValue = "128", description = "r_sh (default: ${DEFAULT-VALUE})")
+    long rankShared;
+
+    @Option(names = "--rank-task", defaultValue = "64", description = "r_task (default: ${DEFAULT-VALUE})")
+    long rankTask;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "time budget per shape and phase (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      List<long[]> parsed = new ArrayList<>();
+      for (String s : shapes) {
+        String[] parts = s.trim().toLowerCase().split("x");
+        try {
+          parsed.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])});
+        } catch (RuntimeException e) {
+          throw new CommandLine.ParameterException(new CommandLine(this), "--shapes: '" + s + "' is not MxN");
+        }
+      }
+      var rows = new OptimizerBenchmark(rankShared, rankTask, seconds, System.err::println).run(parsed);
+      BenchmarkReport.print(rows, System.out);
+      BenchmarkReport.writeJson(rows, out);
+      System.out.println("wrote " + out.toAbsolutePath());
+      return 0;
+    }
+  }
+}

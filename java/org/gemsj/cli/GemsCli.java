@@ -1,0 +1,24 @@
+package org.gemsj.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `gems` command line (./gems at the repository root runs it, building first if needed). */
+@Command(
+    name = "gems",
+    mixinStandardHelpOptions = true,
+    version = "gems-j 0.1.0",
+    description = "GEMS-J: fine-tune one model for search and recommendation with gradient multi-subspace tuning.",
+    subcommands = {BenchCommand.class})
+public final class GemsCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new GemsCli()).execute(args));
+  }
+}
