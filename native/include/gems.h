@@ -31,6 +31,10 @@ typedef struct AtenTensorOpaque* AtenTensorHandle;
 /* The message of the last failure on this thread ("" when none). */
 GEMS_API const char* gems_last_error(void);
 
+/* Why registering the gems:: ops in libtorch's dispatcher failed when this library was loaded
+ * ("" when they are registered). The C functions below work either way. */
+GEMS_API const char* gems_registration_error(void);
+
 /* 1 when the CUDA kernels (libgems_cuda.so) were found and loaded, else 0. */
 GEMS_API int gems_cuda_available(void);
 

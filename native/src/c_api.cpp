@@ -11,6 +11,8 @@ const char* gems_last_error(void) { return gems::last_error(); }
 
 int gems_cuda_available(void) { return gems::cuda::available() ? 1 : 0; }
 
+const char* gems_registration_error(void) { return gems::registration_error(); }
+
 int gems_fused_step(AtenTensorHandle weight, AtenTensorHandle grad_search, AtenTensorHandle grad_rec,
                     int64_t count_search, int64_t count_rec, AtenTensorHandle basis,
                     int64_t rank_shared, int64_t rank_task, AtenTensorHandle exp_avg,

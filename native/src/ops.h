@@ -57,4 +57,7 @@ struct NullSpaceArgs {
 // Returns the number of protected directions k.
 int64_t null_space_basis(const NullSpaceArgs& a);
 
+// Why registering the ops in libtorch's dispatcher failed at load time ("" when it did not).
+const char* registration_error();
+
 }  // namespace gems

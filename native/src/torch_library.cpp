@@ -141,17 +141,28 @@ const Kernel kKernels[] = {{"fused_step", &fused_step_boxed},
 
 // Runs at load time. The library handles are kept for the life of the process (deleting one
 // would deregister its ops). A failure (e.g. the ops are already registered by another copy of
-// libgems in this process) leaves the C interface fully usable.
+// libgems in this process) leaves the C interface fully usable and is reported by
+// gems_registration_error(); it must not throw out of a static initializer.
 struct Registration {
+  std::string error;
+
   Registration() {
     TorchLibraryHandle defs = nullptr;
-    if (aoti_torch_library_init_fragment("gems", __FILE__, __LINE__, &defs) != 0) return;
+    if (aoti_torch_library_init_fragment("gems", __FILE__, __LINE__, &defs) != 0) {
+      error = "could not open the torch library fragment 'gems'";
+      return;
+    }
     for (const char* schema : kSchemas)
-      if (aoti_torch_library_def(defs, schema) != 0) return;
+      if (aoti_torch_library_def(defs, schema) != 0) error += std::string("could not define gems::") + schema + "; ";
     for (const char* key : {"CPU", "CUDA"}) {
       TorchLibraryHandle impls = nullptr;
-      if (aoti_torch_library_init_impl("gems", key, __FILE__, __LINE__, &impls) != 0) continue;
-      for (const Kernel& k : kKernels) torch_library_impl(impls, k.name, k.fn, kTorchAbiVersion);
+      if (aoti_torch_library_init_impl("gems", key, __FILE__, __LINE__, &impls) != 0) {
+        error += std::string("could not open the ") + key + " implementation library; ";
+        continue;
+      }
+      for (const Kernel& k : kKernels)
+        if (torch_library_impl(impls, k.name, k.fn, kTorchAbiVersion) != 0)
+          error += std::string("could not register gems::") + k.name + " for " + key + "; ";
     }
   }
 };
@@ -159,5 +170,7 @@ struct Registration {
 const Registration registration;
 
 }  // namespace
+
+const char* registration_error() { return registration.error.c_str(); }
 
 }  // namespace gems

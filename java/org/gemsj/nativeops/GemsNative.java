@@ -30,6 +30,8 @@ public final class GemsNative {
 
   public static native int gems_cuda_available();
 
+  public static native @Cast("const char*") BytePointer gems_registration_error();
+
   public static native int gems_fused_step(
       @Cast("AtenTensorHandle") Pointer weight,
       @Cast("AtenTensorHandle") Pointer gradSearch,

@@ -25,6 +25,12 @@ public final class NativeLibrary {
     }
   }
 
+  /** Why the gems:: ops are not in libtorch's dispatcher ("" when they are registered). */
+  public static String dispatcherRegistrationError() {
+    load();
+    return GemsNative.gems_registration_error().getString();
+  }
+
   /** True when the CUDA kernels are present and loadable. */
   public static boolean cudaKernelsAvailable() {
     load();

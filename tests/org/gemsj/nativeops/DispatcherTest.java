@@ -24,6 +24,11 @@ class DispatcherTest {
   }
 
   @Test
+  void registrationSucceededAtLoad() {
+    assertEquals("", NativeLibrary.dispatcherRegistrationError());
+  }
+
+  @Test
   void fusedStepThroughTheDispatcherEqualsTheDirectCall() {
     StepInputs direct = new StepInputs(24, 16, 4, 2, 3);
     Tensor w = direct.w.clone(), m = direct.expAvg.clone(), v = direct.expAvgSq.clone();
