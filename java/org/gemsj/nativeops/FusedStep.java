@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * </ul>
  *
  * <p>The step projects each gradient into its subspace, runs bias-corrected Adam there, gates
- * the task directions and applies {@code W -= lr (D_sh + g_s D_s + g_r D_r) + lr wd W}, keeping
+ * the task directions and applies {@code W <- W - lr (D_sh + g_s D_s + g_r D_r) - lr wd W}, keeping
  * the update (weight decay included) out of the protected directions of {@code nullBasis}.
  * On any error nothing is modified and a {@link GemsOpException} names the argument and shapes.
  */

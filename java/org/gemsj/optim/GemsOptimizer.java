@@ -93,6 +93,7 @@ public final class GemsOptimizer {
     if (search.count() + rec.count() == 0) {
       throw new IllegalArgumentException("a step needs at least one sample (both task batches are empty)");
     }
+    double searchNorm = checkGradients(search), recNorm = checkGradients(rec);
     if (config.nullSpace()) {
       for (SubspaceState s : subspaces) {
         if (s.nullBasis == null) {
@@ -104,7 +105,7 @@ public final class GemsOptimizer {
       long t = step + 1;
       double lr = config.schedule().at(t);
       double[] gates = config.method() == Method.GEMS
-          ? config.gating().gates(signal(search), signal(rec))
+          ? config.gating().gates(signal(search, searchNorm), signal(rec, recNorm))
           : new double[] {0, 0};
       boolean refresh = (t - 1) % config.refreshInterval() == 0;
       double lowest = Double.NaN;
@@ -130,16 +131,39 @@ public final class GemsOptimizer {
     }
   }
 
-  private Gating.TaskSignal signal(TaskBatch b) {
-    if (b.count() == 0) {
-      return new Gating.TaskSignal(0, 0, 0);
+  /**
+   * Checks, before anything is updated, that every parameter has a finite gradient of its own
+   * shape; returns the norm of the task's gradient over the targeted weights (for the gates).
+   */
+  private double checkGradients(TaskBatch batch) {
+    if (batch.count() == 0) {
+      return 0;
     }
-    double squared = 0;
-    for (SubspaceState s : subspaces) {
-      double norm = Tensors.norm(b.grad(s.name));
-      squared += norm * norm;
+    double targetedSquared = 0;
+    List<Param> all = new ArrayList<>();
+    subspaces.forEach(s -> all.add(new Param(s.name, s.weight)));
+    adamw.forEach(a -> all.add(new Param(a.name, a.param)));
+    for (int i = 0; i < all.size(); i++) {
+      Param p = all.get(i);
+      Tensor g = batch.grad(p.name());
+      if (!java.util.Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))) {
+        throw new IllegalArgumentException("gradient of '" + p.name() + "' is " + Tensors.describe(g)
+            + ", the parameter is " + Tensors.describe(p.tensor()));
+      }
+      double norm = Tensors.norm(g);
+      if (!Double.isFinite(norm)) {
+        throw new IllegalArgumentException("gradient of '" + p.name() + "' " + Tensors.describe(g)
+            + " contains NaN or Inf; nothing was updated");
+      }
+      if (i < subspaces.size()) {
+        targetedSquared += norm * norm;
+      }
     }
-    return new Gating.TaskSignal(b.loss(), Math.sqrt(squared), b.count());
+    return Math.sqrt(targetedSquared);
+  }
+
+  private static Gating.TaskSignal signal(TaskBatch b, double gradNorm) {
+    return new Gating.TaskSignal(b.loss(), gradNorm, b.count());
   }
 
   /** The sample-weighted mean of the task gradients (either may be absent). */

@@ -132,6 +132,40 @@ class GemsOptimizerTest {
   }
 
   @Test
+  void protectedDirectionsNeverMove() {
+    ToyModel model = new ToyModel(17);
+    ToyModel start = model.copy();
+    GemsOptimizer opt = gems(model);
+    run(opt, 1, 6);
+    Tensor k1 = f64(opt.subspaces().get(0).nullBasis), k2 = f64(opt.subspaces().get(1).nullBasis);
+    Tensor d1 = f64(model.w1).sub(f64(start.w1)), d2 = f64(model.w2).sub(f64(start.w2));
+    assertTrue(Tensors.norm(d1) > 0 && Tensors.norm(d2) > 0, "weights did not move");
+    double leak1 = Tensors.norm(k1.t().mm(d1)) / Tensors.norm(d1), leak2 = Tensors.norm(k2.t().mm(d2)) / Tensors.norm(d2);
+    assertTrue(leak1 < 1e-5 && leak2 < 1e-5, "|K^T (W - W0)| / |W - W0| = " + leak1 + ", " + leak2);
+  }
+
+  @Test
+  void aMissingGradientIsNamed() {
+    ToyModel model = new ToyModel(18);
+    ToyModel start = model.copy();
+    GemsOptimizer opt = new GemsOptimizer(GemsConfig.builder().rankShared(4).rankTask(2).build(), model.targeted(), model.others());
+    TaskBatch incomplete = new TaskBatch(java.util.Map.of("w1", Ref.randn(48, 32)), 4, 1.0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> opt.step(incomplete, TaskBatch.absent()));
+    assertTrue(e.getMessage().contains("'w2'"), e.getMessage());
+    assertEquals(0, opt.stepCount());
+    assertTrue(model.w1.equal(start.w1) && model.w2.equal(start.w2), "a rejected step changed weights");
+    TaskBatch misshapen = new TaskBatch(java.util.Map.of("w1", Ref.randn(48, 32), "w2", Ref.randn(40, 24),
+        "bias", Ref.randn(40)), 4, 1.0);
+    e = assertThrows(IllegalArgumentException.class, () -> opt.step(misshapen, TaskBatch.absent()));
+    assertTrue(e.getMessage().contains("'w2' is [40, 24]"), e.getMessage());
+    TaskBatch poisoned = ToyModel.batch(1, 0, 4);
+    poisoned.grads().get("bias").get(3).fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
+    e = assertThrows(IllegalArgumentException.class, () -> opt.step(poisoned, TaskBatch.absent()));
+    assertTrue(e.getMessage().contains("'bias'") && e.getMessage().contains("NaN or Inf"), e.getMessage());
+    assertTrue(model.w1.equal(start.w1) && model.bias.equal(start.bias), "a rejected step changed weights");
+  }
+
+  @Test
   void nullSpaceWithoutABasisIsAnError() {
     ToyModel model = new ToyModel(15);
     GemsOptimizer opt = new GemsOptimizer(GemsConfig.builder().nullSpace(true).build(), model.targeted(), model.others());
