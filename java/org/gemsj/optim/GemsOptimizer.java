@@ -146,9 +146,10 @@ public final class GemsOptimizer {
     for (int i = 0; i < all.size(); i++) {
       Param p = all.get(i);
       Tensor g = batch.grad(p.name());
-      if (!java.util.Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))) {
+      if (!java.util.Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))
+          || g.scalar_type().value != p.tensor().scalar_type().value || !deviceOf(g).equals(deviceOf(p.tensor()))) {
         throw new IllegalArgumentException("gradient of '" + p.name() + "' is " + Tensors.describe(g)
-            + ", the parameter is " + Tensors.describe(p.tensor()));
+            + " on " + deviceOf(g) + ", the parameter is " + Tensors.describe(p.tensor()) + " on " + deviceOf(p.tensor()));
       }
       double norm = Tensors.norm(g);
       if (!Double.isFinite(norm)) {
@@ -160,6 +161,10 @@ public final class GemsOptimizer {
       }
     }
     return Math.sqrt(targetedSquared);
+  }
+
+  private static String deviceOf(Tensor t) {
+    return t.device().str().getString();
   }
 
   private static Gating.TaskSignal signal(TaskBatch b, double gradNorm) {

@@ -98,6 +98,12 @@ final class SubspaceState {
   }
 
   void step(FusedStep.Task search, FusedStep.Task rec, long step, FusedStep.Hyper hyper) {
-    FusedStep.apply(weight, search, rec, basis, rankShared, rankTask, expAvg, expAvgSq, step, hyper, nullBasis);
+    FusedStep.apply(weight, contiguous(search), contiguous(rec), basis, rankShared, rankTask, expAvg, expAvgSq,
+        step, hyper, nullBasis);
+  }
+
+  /** The op reads gradients as dense row-major memory; autograd's usually are already. */
+  private static FusedStep.Task contiguous(FusedStep.Task t) {
+    return t.grad() == null || t.grad().is_contiguous() ? t : new FusedStep.Task(t.grad().contiguous(), t.count(), t.gate());
   }
 }
