@@ -55,12 +55,11 @@ GEMS_API int gems_cuda_available(void);
  * gradients, the update and the weight decay are projected by P = I - K K^T, so K^T W never
  * changes. null_basis may be NULL.
  */
-GEMS_API int gems_fused_step(AtenTensorHandle weight, AtenTensorHandle grad_search,
-                             AtenTensorHandle grad_rec, int64_t count_search, int64_t count_rec,
-                             AtenTensorHandle basis, int64_t rank_shared, int64_t rank_task,
-                             AtenTensorHandle exp_avg, AtenTensorHandle exp_avg_sq,
-                             double gate_search, double gate_rec, int64_t step, double lr,
-                             double beta1, double beta2, double eps, double alpha,
+GEMS_API int gems_fused_step(AtenTensorHandle weight, AtenTensorHandle grad_search, AtenTensorHandle grad_rec,
+                             int64_t count_search, int64_t count_rec, AtenTensorHandle basis,
+                             int64_t rank_shared, int64_t rank_task, AtenTensorHandle exp_avg,
+                             AtenTensorHandle exp_avg_sq, double gate_search, double gate_rec, int64_t step,
+                             double lr, double beta1, double beta2, double eps, double alpha,
                              double weight_decay, AtenTensorHandle null_basis);
 
 /* Basis refresh methods. */
@@ -75,9 +74,8 @@ GEMS_API int gems_fused_step(AtenTensorHandle weight, AtenTensorHandle grad_sear
  * `seed` and runs `power_iters` subspace iterations. *energy receives the fraction of
  * ||G||_F^2 that the basis captures.
  */
-GEMS_API int gems_refresh_basis(AtenTensorHandle grad, int64_t rank, int method,
-                                int64_t oversample, int64_t power_iters, uint64_t seed,
-                                AtenTensorHandle out, double* energy);
+GEMS_API int gems_refresh_basis(AtenTensorHandle grad, int64_t rank, int method, int64_t oversample,
+                                int64_t power_iters, uint64_t seed, AtenTensorHandle out, double* energy);
 
 /* Rules that split the eigenvectors of an activation second moment. */
 #define GEMS_NULL_EIGENVALUE 0 /* protect eigenvectors with eigenvalue >= threshold */

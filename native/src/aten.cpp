@@ -111,13 +111,15 @@ Svd svd_reduced(AtenTensorHandle a) {
 
 Tensor qr_q(AtenTensorHandle a) {
   Tensor ta = Tensor::borrow(a);
-  auto out = call("aten::linalg_qr", "", {from_tensor(ta), from_string("reduced")}, 2, describe(a));
+  const StableIValue mode = from_string("reduced");
+  auto out = call("aten::linalg_qr", "", {from_tensor(ta), mode}, 2, describe(a));
   return std::move(out[0]);
 }
 
 Eigh eigh(AtenTensorHandle a) {
   Tensor ta = Tensor::borrow(a);
-  auto out = call("aten::linalg_eigh", "", {from_tensor(ta), from_string("L")}, 2, describe(a));
+  const StableIValue uplo = from_string("L");
+  auto out = call("aten::linalg_eigh", "", {from_tensor(ta), uplo}, 2, describe(a));
   return {std::move(out[0]), std::move(out[1])};
 }
 
@@ -126,8 +128,7 @@ Tensor flip(AtenTensorHandle a, int64_t dim_index) {
   StableListHandle dims = nullptr;
   check_abi(torch_new_list_reserve_size(1, &dims), "torch_new_list_reserve_size");
   check_abi(torch_list_push_back(dims, from_int(dim_index)), "torch_list_push_back");
-  auto out = call("aten::flip", "", {from_tensor(ta), reinterpret_cast<StableIValue>(dims)}, 1,
-                  describe(a));
+  auto out = call("aten::flip", "", {from_tensor(ta), reinterpret_cast<StableIValue>(dims)}, 1, describe(a));
   return std::move(out[0]);
 }
 

@@ -16,7 +16,7 @@ Tensor rows(AtenTensorHandle t, int64_t start, int64_t count);  // t[start:start
 Tensor cols(AtenTensorHandle t, int64_t start, int64_t count);  // t[:, start:start+count]
 Tensor flat(AtenTensorHandle t);                                // contiguous t viewed as 1-D
 
-Tensor clone(AtenTensorHandle t);  // contiguous copy
+Tensor clone(AtenTensorHandle t);  // a copy with the same strides
 void mm_out(AtenTensorHandle out, AtenTensorHandle a, AtenTensorHandle b);
 // out = beta * self + alpha * a @ b, where out may alias self.
 void addmm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle a, AtenTensorHandle b,

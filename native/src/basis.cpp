@@ -24,7 +24,9 @@ std::vector<float> gaussian(size_t count, uint64_t seed) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   };
-  auto uniform = [&] { return (double((next() >> 11)) + 0.5) * (1.0 / 9007199254740992.0); };
+  auto uniform = [&] {
+    return (double((next() >> 11)) + 0.5) * (1.0 / 9007199254740992.0);
+  };
   std::vector<float> out(count);
   for (size_t i = 0; i < count; i += 2) {
     const double r = std::sqrt(-2.0 * std::log(uniform()));
@@ -63,24 +65,29 @@ double energy_of(const std::vector<double>& singular, int64_t rank, double total
 }  // namespace
 
 double refresh_basis(const RefreshArgs& a) {
+  NoGradGuard no_grad;
   ArgCheck c("gems.refresh_basis");
   c.require(a.grad != nullptr, "grad is missing (null tensor handle)");
-  c.require(dim(a.grad) == 2, "grad must be a 2-D matrix, got " + describe(a.grad));
+  c.require(dim(a.grad) == 2,
+            [&] { return std::string() + "grad must be a 2-D matrix, got " + describe(a.grad); });
   const int64_t m = size(a.grad, 0), n = size(a.grad, 1);
   c.tensor(a.grad, "grad", {m, n}, false);
   const int64_t small = std::min(m, n), large = std::max(m, n);
-  c.require(a.rank >= 1 && a.rank <= small,
-            "rank must be in [1, min(m, n) = " + std::to_string(small) + "] for grad " +
-                shape_str({m, n}) + ", got " + std::to_string(a.rank));
-  c.require(a.method == GEMS_BASIS_EXACT || a.method == GEMS_BASIS_RANDOMIZED,
-            "method must be GEMS_BASIS_EXACT (0) or GEMS_BASIS_RANDOMIZED (1), got " + std::to_string(a.method));
+  c.require(a.rank >= 1 && a.rank <= small, [&] {
+    return std::string() + "rank must be in [1, min(m, n) = " + std::to_string(small) + "] for grad " +
+           shape_str({m, n}) + ", got " + std::to_string(a.rank);
+  });
+  c.require(a.method == GEMS_BASIS_EXACT || a.method == GEMS_BASIS_RANDOMIZED, [&] {
+    return std::string() + "method must be GEMS_BASIS_EXACT (0) or GEMS_BASIS_RANDOMIZED (1), got " +
+           std::to_string(a.method);
+  });
   c.require(a.oversample >= 0 && a.power_iters >= 0, "oversample and power_iters must be >= 0");
   const bool right = m >= n;
   c.tensor(a.out, "out", right ? std::vector<int64_t>{a.rank, n} : std::vector<int64_t>{m, a.rank}, false);
   c.same_device(a.out, "out", a.grad, "grad");
 
   Tensor h = right ? aten::transpose(a.grad) : Tensor::borrow(a.grad);  // small x large
-  Tensor u;  // small x rank
+  Tensor u;                                                             // small x rank
   double energy = 0;
   if (a.method == GEMS_BASIS_EXACT) {
     aten::Svd svd = aten::svd_reduced(h.get());
@@ -101,7 +108,8 @@ double refresh_basis(const RefreshArgs& a) {
     Tensor qt = aten::transpose(q.get());
     Tensor sketch = aten::mm(qt.get(), h.get());  // width x large
     aten::Svd svd = aten::svd_reduced(sketch.get());
-    Tensor dense = aten::clone(a.grad);
+    Tensor dense = empty_like_f32(a.grad, {m, n});  // row-major, whatever grad's strides
+    copy_into(dense.get(), a.grad);
     Tensor flat = aten::flat(dense.get());
     const double total = aten::dot(flat.get(), flat.get());
     energy = energy_of(host_values(svd.s.get()), a.rank, total);

@@ -14,11 +14,10 @@ int gems_cuda_available(void) { return gems::cuda::available() ? 1 : 0; }
 const char* gems_registration_error(void) { return gems::registration_error(); }
 
 int gems_fused_step(AtenTensorHandle weight, AtenTensorHandle grad_search, AtenTensorHandle grad_rec,
-                    int64_t count_search, int64_t count_rec, AtenTensorHandle basis,
-                    int64_t rank_shared, int64_t rank_task, AtenTensorHandle exp_avg,
-                    AtenTensorHandle exp_avg_sq, double gate_search, double gate_rec, int64_t step,
-                    double lr, double beta1, double beta2, double eps, double alpha,
-                    double weight_decay, AtenTensorHandle null_basis) {
+                    int64_t count_search, int64_t count_rec, AtenTensorHandle basis, int64_t rank_shared,
+                    int64_t rank_task, AtenTensorHandle exp_avg, AtenTensorHandle exp_avg_sq,
+                    double gate_search, double gate_rec, int64_t step, double lr, double beta1, double beta2,
+                    double eps, double alpha, double weight_decay, AtenTensorHandle null_basis) {
   return gems::guarded([&] {
     gems::StepArgs a;
     a.weight = weight;

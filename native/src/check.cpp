@@ -21,7 +21,8 @@ void ArgCheck::tensor(AtenTensorHandle t, const char* name, const std::vector<in
   int32_t device_type = 0;
   check_abi(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
   if (device_type != aoti_torch_device_type_cpu() && device_type != aoti_torch_device_type_cuda())
-    fail(std::string(name) + " must be on a CPU or CUDA device, got device type " + std::to_string(device_type));
+    fail(std::string(name) + " must be on a CPU or CUDA device, got device type " +
+         std::to_string(device_type));
   if (dtype(t) != aoti_torch_dtype_float32())
     fail(std::string(name) + " must be float32, got " + describe(t));
   if (sizes(t) != shape)

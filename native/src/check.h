@@ -1,6 +1,7 @@
 // Argument checks shared by the ops: each failure names the op, the argument and its shape.
 #pragma once
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tensor.h"
@@ -16,8 +17,14 @@ class ArgCheck {
   void tensor(AtenTensorHandle t, const char* name, const std::vector<int64_t>& shape,
               bool need_contiguous = true) const;
   void same_device(AtenTensorHandle t, const char* name, AtenTensorHandle ref, const char* ref_name) const;
-  void require(bool ok, const std::string& message) const {
-    if (!ok) fail(message);
+  // `message` is built only on failure: a string, or a callable returning one.
+  template <typename Message>
+  void require(bool ok, Message&& message) const {
+    if (ok) return;
+    if constexpr (std::is_invocable_v<Message>)
+      fail(message());
+    else
+      fail(std::string(message));
   }
 
  private:

@@ -11,9 +11,10 @@ namespace gems::cuda {
 
 namespace {
 
-using AdamFn = int (*)(const SubspaceAdamArgs*, void*, char*, size_t);
-using CombineFn = int (*)(float*, const float*, const float*, float, float, int64_t, void*, char*, size_t);
-using FiniteFn = int (*)(const float*, int64_t, void*, int*, char*, size_t);
+using AdamFn = int (*)(const SubspaceAdamArgs*, int, void*, char*, size_t);
+using CombineFn = int (*)(float*, const float*, const float*, float, float, int64_t, int, void*, char*,
+                          size_t);
+using FiniteFn = int (*)(const float*, int64_t, int, void*, int*, char*, size_t);
 using StreamFn = int32_t (*)(int32_t, void**);
 
 struct Library {
@@ -79,19 +80,20 @@ bool available() { return library().why_missing.empty(); }
 
 void subspace_adam(const SubspaceAdamArgs& a, int32_t device_index) {
   char err[512] = {0};
-  check(require().adam(&a, current_stream(device_index), err, sizeof err), err);
+  check(require().adam(&a, device_index, current_stream(device_index), err, sizeof err), err);
 }
 
 void combine(float* out, const float* x, const float* y, float wx, float wy, int64_t n,
              int32_t device_index) {
   char err[512] = {0};
-  check(require().combine(out, x, y, wx, wy, n, current_stream(device_index), err, sizeof err), err);
+  check(require().combine(out, x, y, wx, wy, n, device_index, current_stream(device_index), err, sizeof err),
+        err);
 }
 
 bool all_finite(const float* x, int64_t n, int32_t device_index) {
   char err[512] = {0};
   int ok = 0;
-  check(require().finite(x, n, current_stream(device_index), &ok, err, sizeof err), err);
+  check(require().finite(x, n, device_index, current_stream(device_index), &ok, err, sizeof err), err);
   return ok != 0;
 }
 

@@ -11,8 +11,7 @@ namespace gems::cuda {
 
 bool available();  // libgems_cuda.so found and loaded
 void subspace_adam(const SubspaceAdamArgs& a, int32_t device_index);
-void combine(float* out, const float* x, const float* y, float wx, float wy, int64_t n,
-             int32_t device_index);
+void combine(float* out, const float* x, const float* y, float wx, float wy, int64_t n, int32_t device_index);
 bool all_finite(const float* x, int64_t n, int32_t device_index);
 
 }  // namespace gems::cuda

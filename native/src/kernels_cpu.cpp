@@ -1,14 +1,14 @@
 // OpenMP CPU kernels. Each is one pass over memory; the GEMMs around them go through aten.
-#include "kernels.h"
-
 #include <cmath>
+
+#include "kernels.h"
 
 namespace gems {
 
 namespace {
 // Below this many elements the OpenMP fork/join costs more than it saves.
 constexpr int64_t kParallelGrain = 1 << 15;
-}
+}  // namespace
 
 void subspace_adam_cpu(const SubspaceAdamArgs& a) {
   const int64_t rows = a.rows_sh + 2 * a.rows_task;
@@ -18,7 +18,7 @@ void subspace_adam_cpu(const SubspaceAdamArgs& a) {
   const float inv_sqrt_bc2 = 1.0f / std::sqrt(a.bias_correction2);
 #pragma omp parallel for schedule(static) if (total > kParallelGrain)
   for (int64_t row = 0; row < rows; ++row) {
-    const float scale = row < a.rows_sh ? a.scale_sh
+    const float scale = row < a.rows_sh                 ? a.scale_sh
                         : row < a.rows_sh + a.rows_task ? a.scale_src
                                                         : a.scale_rec;
     float* g = a.grad_proj + row * a.cols;

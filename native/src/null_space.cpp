@@ -32,20 +32,32 @@ int64_t protected_count(const std::vector<double>& desc, int rule, double thresh
 }  // namespace
 
 int64_t null_space_basis(const NullSpaceArgs& a) {
+  NoGradGuard no_grad;
   ArgCheck c("gems.null_space_basis");
   c.require(a.second_moment != nullptr, "second_moment is missing (null tensor handle)");
-  c.require(dim(a.second_moment) == 2 && size(a.second_moment, 0) == size(a.second_moment, 1),
-            "second_moment must be a square matrix, got " + describe(a.second_moment));
+  c.require(dim(a.second_moment) == 2 && size(a.second_moment, 0) == size(a.second_moment, 1), [&] {
+    return std::string() + "second_moment must be a square matrix, got " + describe(a.second_moment);
+  });
   const int64_t m = size(a.second_moment, 0);
   c.tensor(a.second_moment, "second_moment", {m, m}, false);
-  c.require(a.rule == GEMS_NULL_EIGENVALUE || a.rule == GEMS_NULL_ENERGY,
-            "rule must be GEMS_NULL_EIGENVALUE (0) or GEMS_NULL_ENERGY (1), got " + std::to_string(a.rule));
-  c.require(std::isfinite(a.threshold) && (a.rule == GEMS_NULL_EIGENVALUE || (a.threshold > 0 && a.threshold <= 1)),
-            "threshold must be finite, and in (0, 1] for the energy rule, got " + std::to_string(a.threshold));
-  c.require(a.min_null_fraction >= 0 && a.min_null_fraction < 1,
-            "min_null_fraction must be in [0, 1), got " + std::to_string(a.min_null_fraction));
-  c.tensor(a.eigenvectors_out, "eigenvectors_out", {m, m}, false);
-  c.tensor(a.eigenvalues_out, "eigenvalues_out", {m}, false);
+  c.require(a.rule == GEMS_NULL_EIGENVALUE || a.rule == GEMS_NULL_ENERGY, [&] {
+    return std::string() + "rule must be GEMS_NULL_EIGENVALUE (0) or GEMS_NULL_ENERGY (1), got " +
+           std::to_string(a.rule);
+  });
+  c.require(
+      std::isfinite(a.threshold) && (a.rule == GEMS_NULL_EIGENVALUE || (a.threshold > 0 && a.threshold <= 1)),
+      [&] {
+        return std::string() + "threshold must be finite, and in (0, 1] for the energy rule, got " +
+               std::to_string(a.threshold);
+      });
+  c.require(a.min_null_fraction >= 0 && a.min_null_fraction < 1, [&] {
+    return "min_null_fraction must be in [0, 1), got " + std::to_string(a.min_null_fraction);
+  });
+  c.tensor(a.eigenvectors_out, "eigenvectors_out", {m, m});
+  c.tensor(a.eigenvalues_out, "eigenvalues_out", {m});
+  const float* vec = data_f32(a.eigenvectors_out);
+  const float* val = data_f32(a.eigenvalues_out);
+  c.require(val + m <= vec || vec + m * m <= val, "eigenvectors_out and eigenvalues_out overlap");
   c.same_device(a.eigenvectors_out, "eigenvectors_out", a.second_moment, "second_moment");
   c.same_device(a.eigenvalues_out, "eigenvalues_out", a.second_moment, "second_moment");
 

@@ -35,6 +35,19 @@ class Tensor {
   AtenTensorHandle h_ = nullptr;
 };
 
+// Turns autograd off for the ops' in-place and out= calls (which autograd refuses on tensors
+// that require grad) and restores the caller's mode on exit.
+class NoGradGuard {
+ public:
+  NoGradGuard() : previous_(aoti_torch_grad_mode_is_enabled()) { aoti_torch_grad_mode_set_enabled(false); }
+  ~NoGradGuard() { aoti_torch_grad_mode_set_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Read-only facts about a tensor (borrowed handle).
 int64_t dim(AtenTensorHandle t);
 std::vector<int64_t> sizes(AtenTensorHandle t);

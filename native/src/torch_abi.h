@@ -40,9 +40,8 @@ AOTITorchError torch_call_dispatcher(const char* op, const char* overload, Stabl
 
 AOTITorchError aoti_torch_library_init_fragment(const char* ns, const char* file, uint32_t line,
                                                 TorchLibraryHandle* ret);
-AOTITorchError aoti_torch_library_init_impl(const char* ns, const char* dispatch_key,
-                                            const char* file, uint32_t line,
-                                            TorchLibraryHandle* ret);
+AOTITorchError aoti_torch_library_init_impl(const char* ns, const char* dispatch_key, const char* file,
+                                            uint32_t line, TorchLibraryHandle* ret);
 AOTITorchError aoti_torch_library_def(TorchLibraryHandle lib, const char* schema);
 AOTITorchError torch_library_impl(TorchLibraryHandle lib, const char* name, BoxedKernel fn,
                                   uint64_t extension_build_version);
@@ -60,14 +59,13 @@ struct StableListOpaque;
 using StableListHandle = StableListOpaque*;
 
 // A view of self's storage; offset_increment is added to self's storage offset.
-AOTITorchError aoti_torch__reinterpret_tensor(AtenTensorHandle self, int64_t ndim,
-                                              const int64_t* sizes, const int64_t* strides,
-                                              int64_t offset_increment, AtenTensorHandle* ret);
+AOTITorchError aoti_torch__reinterpret_tensor(AtenTensorHandle self, int64_t ndim, const int64_t* sizes,
+                                              const int64_t* strides, int64_t offset_increment,
+                                              AtenTensorHandle* ret);
 AOTITorchError aoti_torch_clone(AtenTensorHandle self, AtenTensorHandle* ret);
 // out = beta * self + alpha * (mat1 @ mat2); out may be self (in place).
-AOTITorchError aoti_torch_addmm_out(AtenTensorHandle out, AtenTensorHandle self,
-                                    AtenTensorHandle mat1, AtenTensorHandle mat2, float beta,
-                                    float alpha);
+AOTITorchError aoti_torch_addmm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle mat1,
+                                    AtenTensorHandle mat2, float beta, float alpha);
 AOTITorchError aoti_torch_mm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle mat2);
 AOTITorchError aoti_torch_item_float32(AtenTensorHandle t, float* ret);
 AOTITorchError torch_new_string_handle(const char* data, size_t length, StringHandle* ret);
@@ -77,5 +75,7 @@ AOTITorchError torch_list_push_back(StableListHandle list, StableIValue value);
 
 extern "C" {
 AOTITorchError aoti_torch_zero_(AtenTensorHandle t);
+bool aoti_torch_grad_mode_is_enabled();
+void aoti_torch_grad_mode_set_enabled(bool enabled);
 AOTITorchError aoti_torch_item_float64(AtenTensorHandle t, double* ret);
 }

@@ -112,8 +112,8 @@ void null_space_basis_boxed(StableIValue* stack, uint64_t, uint64_t) {
     const int64_t m = dim(c.get()) == 2 ? size(c.get(), 0) : 0;
     Tensor vectors = empty_like_f32(c.get(), {m, m});
     Tensor values = empty_like_f32(c.get(), {m});
-    const int64_t k = null_space_basis({c.get(), (int)in.integer(1), in.real(2), in.real(3),
-                                        vectors.get(), values.get()});
+    const int64_t k =
+        null_space_basis({c.get(), (int)in.integer(1), in.real(2), in.real(3), vectors.get(), values.get()});
     stack[0] = reinterpret_cast<StableIValue>(vectors.release());
     stack[1] = reinterpret_cast<StableIValue>(values.release());
     stack[2] = box_int(k);
@@ -153,7 +153,8 @@ struct Registration {
       return;
     }
     for (const char* schema : kSchemas)
-      if (aoti_torch_library_def(defs, schema) != 0) error += std::string("could not define gems::") + schema + "; ";
+      if (aoti_torch_library_def(defs, schema) != 0)
+        error += std::string("could not define gems::") + schema + "; ";
     for (const char* key : {"CPU", "CUDA"}) {
       TorchLibraryHandle impls = nullptr;
       if (aoti_torch_library_init_impl("gems", key, __FILE__, __LINE__, &impls) != 0) {

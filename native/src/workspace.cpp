@@ -17,8 +17,10 @@ Tensor scratch(Scratch slot, AtenTensorHandle like, const std::vector<int64_t>& 
   int64_t count = 1;
   for (int64_t s : shape) count *= s;
   const int i = static_cast<int>(slot);
-  if (t_buffers.capacity[i] < count) {
-    t_buffers.buffer[i] = Tensor();  // free the old one first
+  if (count < 1) count = 1;
+  if (!t_buffers.buffer[i] || t_buffers.capacity[i] < count) {
+    t_buffers.capacity[i] = 0;
+    t_buffers.buffer[i] = Tensor();  // free the old one first; a failed allocation leaves none
     t_buffers.buffer[i] = empty({count}, aoti_torch_dtype_float32(), Device::Cpu, 0);
     t_buffers.capacity[i] = count;
   }

@@ -45,11 +45,16 @@ final class BenchCommand implements Runnable {
       List<long[]> parsed = new ArrayList<>();
       for (String s : shapes) {
         String[] parts = s.trim().toLowerCase().split("x");
+        long[] shape;
         try {
-          parsed.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])});
+          shape = new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
         } catch (RuntimeException e) {
-          throw new CommandLine.ParameterException(new CommandLine(this), "--shapes: '" + s + "' is not MxN");
+          shape = null;
         }
+        if (parts.length != 2 || shape == null || shape[0] < 1 || shape[1] < 1) {
+          throw new CommandLine.ParameterException(new CommandLine(this), "--shapes: '" + s + "' is not MxN with M, N >= 1");
+        }
+        parsed.add(shape);
       }
       var rows = new OptimizerBenchmark(rankShared, rankTask, seconds, System.err::println).run(parsed);
       BenchmarkReport.print(rows, System.out);

@@ -83,4 +83,17 @@ class BasisRefreshTest {
     assertEquals(0.0, Tensors.norm(concatenated.narrow(1, 0, 4)), 0.0);
     assertEquals(Math.sqrt(3), Tensors.norm(concatenated.narrow(1, 4, 3)), 1e-4);
   }
+
+  @org.junit.jupiter.api.Test
+  void acceptsATransposedGradient() {
+    Tensor g = decaying(50, 80).t(); // 80 x 50, column-major
+    for (BasisRefresh.Method method : BasisRefresh.Method.values()) {
+      Tensor fromView = Tensors.empty(new long[] {4, 50}, null), fromCopy = Tensors.empty(new long[] {4, 50}, null);
+      double e1 = BasisRefresh.refresh(g, 4, method, BasisRefresh.Options.defaults(2), fromView);
+      double e2 = BasisRefresh.refresh(g.contiguous(), 4, method, BasisRefresh.Options.defaults(2), fromCopy);
+      assertEquals(e2, e1, 1e-5, method + " energy");
+      double gap = Tensors.norm(projector(fromView, true).sub(projector(fromCopy, true)));
+      assertTrue(gap < 1e-3, method + " subspace differs by " + gap);
+    }
+  }
 }
