@@ -66,6 +66,17 @@ public final class OptimizerBenchmark {
     return torch.linalg_qr(torch.randn(rows, cols)).get0().contiguous();
   }
 
+  /** One orthonormal block per subspace, concatenated as the op expects (rows if m >= n). */
+  private static Tensor concatenatedBasis(long m, long n, long[] ranks) {
+    TensorVector blocks = new TensorVector();
+    for (long r : ranks) {
+      if (r > 0) {
+        blocks.push_back(m >= n ? orthonormal(n, r).t().contiguous() : orthonormal(m, r));
+      }
+    }
+    return torch.cat(blocks, m >= n ? 0 : 1).contiguous();
+  }
+
   private Row measure(long m, long n) {
     torch.manual_seed(m * 31 + n);
     long full = Math.min(m, n);
@@ -74,7 +85,7 @@ public final class OptimizerBenchmark {
     boolean right = m >= n;
     Tensor w = torch.randn(m, n).mul(new Scalar(0.02));
     Tensor gs = gradientLike(m, n), gr = gradientLike(m, n);
-    Tensor basis = right ? orthonormal(n, total).t().contiguous() : orthonormal(m, total);
+    Tensor basis = concatenatedBasis(m, n, new long[] {rSh, rT, rT});
     Tensor[] fusedState = {torch.zeros(total, longSide), torch.rand(total, longSide)};
     Tensor[] composedState = {fusedState[0].clone(), fusedState[1].clone()};
     Tensor wComposed = w.clone();

@@ -40,8 +40,14 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seconds", defaultValue = "3", description = "time budget per shape and phase (default: ${DEFAULT-VALUE})")
     double seconds;
 
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+      if (rankShared < 1 || rankTask < 0 || !(seconds > 0)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "need --rank-shared >= 1, --rank-task >= 0 and --seconds > 0");
+      }
       List<long[]> parsed = new ArrayList<>();
       for (String s : shapes) {
         String[] parts = s.trim().toLowerCase().split("x");
@@ -52,7 +58,7 @@ final class BenchCommand implements Runnable {
           shape = null;
         }
         if (parts.length != 2 || shape == null || shape[0] < 1 || shape[1] < 1) {
-          throw new CommandLine.ParameterException(new CommandLine(this), "--shapes: '" + s + "' is not MxN with M, N >= 1");
+          throw new CommandLine.ParameterException(spec.commandLine(), "--shapes: '" + s + "' is not MxN with M, N >= 1");
         }
         parsed.add(shape);
       }

@@ -14,8 +14,8 @@ final class AdamWState {
   AdamWState(String name, Tensor param) {
     this.name = name;
     this.param = param;
-    this.expAvg = Tensors.zeros(Tensors.shape(param), param);
-    this.expAvgSq = Tensors.zeros(Tensors.shape(param), param);
+    this.expAvg = Tensors.keep(Tensors.zeros(Tensors.shape(param), param));
+    this.expAvgSq = Tensors.keep(Tensors.zeros(Tensors.shape(param), param));
   }
 
   long stateBytes() {

@@ -19,7 +19,8 @@ public final class ComposedStep {
 
   public static void apply(Tensor weight, FusedStep.Task search, FusedStep.Task rec, Tensor basis,
       long rankShared, long rankTask, Tensor expAvg, Tensor expAvgSq, long step, FusedStep.Hyper h, Tensor k) {
-    try (PointerScope scope = new PointerScope()) {
+    try (org.bytedeco.pytorch.NoGradGuard noGrad = new org.bytedeco.pytorch.NoGradGuard();
+        PointerScope scope = new PointerScope()) {
       long m = weight.size(0), n = weight.size(1);
       boolean right = m >= n;
       double total = search.count() + rec.count();

@@ -40,8 +40,14 @@ public record GemsConfig(
     if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0 && weightDecay >= 0)) {
       throw new IllegalArgumentException("need 0 <= beta < 1, eps > 0, weightDecay >= 0");
     }
-    if (!Double.isFinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite");
+    if (!Double.isFinite(alpha) || !Float.isFinite((float) alpha)) {
+      throw new IllegalArgumentException("alpha must be finite in float32, got " + alpha);
+    }
+    if (!Double.isFinite(weightDecay) || (float) eps <= 0) {
+      throw new IllegalArgumentException("weightDecay must be finite and eps representable in float32 (> 1.4e-45)");
+    }
+    if (nullSpace && method == Method.ADAMW) {
+      throw new IllegalArgumentException("nullSpace applies to GEMS and GALORE subspaces, not to method ADAMW");
     }
   }
 

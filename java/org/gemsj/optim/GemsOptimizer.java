@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.gemsj.nativeops.FusedStep;
 import org.gemsj.torch.Tensors;
 
@@ -22,6 +23,10 @@ import org.gemsj.torch.Tensors;
  * <p>Each step takes the two task batches' gradients, i.e. two backward passes; the shared
  * gradient is their sample-weighted mean (no third pass). Parameters are updated in place,
  * under no-grad, and every temporary tensor of a step is released when the step returns.
+ *
+ * <p>A step checks all its inputs before it changes anything: a rejected step leaves weights
+ * and state as they were. The optimizer's state tensors are kept out of any PointerScope the
+ * caller has open. Not thread-safe: confine an optimizer (step, save, load) to one thread.
  */
 public final class GemsOptimizer {
   /** A named parameter tensor (the order of parameters is part of the state). */
@@ -38,10 +43,8 @@ public final class GemsOptimizer {
 
   public GemsOptimizer(GemsConfig config, List<Param> targeted, List<Param> others) {
     this.config = config;
+    checkParameters(targeted, others);
     for (Param p : targeted) {
-      if (p.tensor().dim() != 2) {
-        throw new IllegalArgumentException("targeted parameter '" + p.name() + "' must be 2-D, got " + Tensors.describe(p.tensor()));
-      }
       if (config.method() == Method.ADAMW) {
         adamw.add(new AdamWState(p.name(), p.tensor()));
       } else {
@@ -56,6 +59,37 @@ public final class GemsOptimizer {
     }
   }
 
+  /** Unique names, distinct tensors, float32, one device; targeted weights 2-D and contiguous. */
+  private static void checkParameters(List<Param> targeted, List<Param> others) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<Long> addresses = new java.util.HashSet<>();
+    String device = null;
+    List<Param> all = new ArrayList<>(targeted);
+    all.addAll(others);
+    for (int i = 0; i < all.size(); i++) {
+      Param p = all.get(i);
+      Tensor t = p.tensor();
+      if (!names.add(p.name())) {
+        throw new IllegalArgumentException("parameter name '" + p.name() + "' appears twice");
+      }
+      if (!addresses.add(t.data_ptr().address())) {
+        throw new IllegalArgumentException("parameter '" + p.name() + "' shares its storage with another parameter");
+      }
+      if (t.scalar_type().value != torch.ScalarType.Float.value) {
+        throw new IllegalArgumentException("parameter '" + p.name() + "' must be float32, got " + Tensors.describe(t));
+      }
+      String d = deviceOf(t);
+      if (device != null && !device.equals(d)) {
+        throw new IllegalArgumentException("parameter '" + p.name() + "' is on " + d + ", the others on " + device);
+      }
+      device = d;
+      if (i < targeted.size() && (t.dim() != 2 || !t.is_contiguous())) {
+        throw new IllegalArgumentException("targeted parameter '" + p.name() + "' must be a contiguous 2-D matrix, got "
+            + Tensors.describe(t) + (t.is_contiguous() ? "" : " (non-contiguous)"));
+      }
+    }
+  }
+
   public GemsConfig config() {
     return config;
   }
@@ -65,16 +99,31 @@ public final class GemsOptimizer {
     return step;
   }
 
-  /** The protected output directions K (m x k, orthonormal columns) of a targeted weight. */
+  /**
+   * The protected output directions K (m x k, orthonormal columns, 0 <= k <= m) of a targeted
+   * weight; copied to the weight's device as float32. Needs {@code nullSpace} in the config.
+   */
   public void setNullBasis(String name, Tensor k) {
+    if (!config.nullSpace()) {
+      throw new IllegalStateException("nullSpace is off in this optimizer's config; a null basis would be ignored");
+    }
     SubspaceState s = byName.get(name);
     if (s == null) {
       throw new IllegalArgumentException("'" + name + "' is not a targeted parameter of this optimizer");
     }
-    if (k.dim() != 2 || k.size(0) != s.m) {
-      throw new IllegalArgumentException("null basis of '" + name + "' must be " + s.m + " x k, got " + Tensors.describe(k));
+    if (k.dim() != 2 || k.size(0) != s.m || k.size(1) > s.m) {
+      throw new IllegalArgumentException("null basis of '" + name + "' must be " + s.m + " x k with k <= " + s.m
+          + ", got " + Tensors.describe(k));
     }
-    s.nullBasis = k.contiguous().clone();
+    try (PointerScope scope = new PointerScope()) {
+      Tensor copy = k.to(s.weight.device(), torch.ScalarType.Float).contiguous().clone();
+      double offOrthonormal = Tensors.norm(copy.t().mm(copy).sub(torch.eye(k.size(1), Tensors.float32Like(copy))));
+      if (!(offOrthonormal < 1e-3 * Math.max(1, Math.sqrt(k.size(1))))) {
+        throw new IllegalArgumentException("null basis of '" + name + "' must have orthonormal columns: |K^T K - I| = "
+            + offOrthonormal);
+      }
+      s.nullBasis = Tensors.keep(copy);
+    }
   }
 
   /** Bytes of optimizer state (bases, moments, null bases, AdamW moments). */
@@ -93,7 +142,6 @@ public final class GemsOptimizer {
     if (search.count() + rec.count() == 0) {
       throw new IllegalArgumentException("a step needs at least one sample (both task batches are empty)");
     }
-    double searchNorm = checkGradients(search), recNorm = checkGradients(rec);
     if (config.nullSpace()) {
       for (SubspaceState s : subspaces) {
         if (s.nullBasis == null) {
@@ -102,11 +150,16 @@ public final class GemsOptimizer {
       }
     }
     try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+      double searchNorm = checkGradients(search), recNorm = checkGradients(rec);
       long t = step + 1;
       double lr = config.schedule().at(t);
       double[] gates = config.method() == Method.GEMS
           ? config.gating().gates(signal(search, searchNorm), signal(rec, recNorm))
           : new double[] {0, 0};
+      if (!Double.isFinite(gates[0]) || !Double.isFinite(gates[1])) {
+        throw new IllegalArgumentException("gates are not finite (" + gates[0] + ", " + gates[1] + ") for losses "
+            + search.loss() + ", " + rec.loss() + " and gradient norms " + searchNorm + ", " + recNorm);
+      }
       boolean refresh = (t - 1) % config.refreshInterval() == 0;
       double lowest = Double.NaN;
       FusedStep.Hyper hyper = new FusedStep.Hyper(lr, config.beta1(), config.beta2(), config.eps(),

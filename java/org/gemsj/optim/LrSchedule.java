@@ -2,11 +2,13 @@ package org.gemsj.optim;
 
 /**
  * Linear warmup to the peak learning rate, then cosine decay to {@code minRatio * peak} at
- * {@code totalSteps}; constant after that. Steps are 1-based.
+ * {@code totalSteps} (which must exceed {@code warmupSteps}); constant after that. Steps are
+ * 1-based.
  */
 public record LrSchedule(double peak, int warmupSteps, int totalSteps, double minRatio) {
   public LrSchedule {
-    if (!(peak >= 0) || warmupSteps < 0 || totalSteps < 1 || !(minRatio >= 0 && minRatio <= 1)) {
+    if (!(peak >= 0) || !Double.isFinite(peak) || warmupSteps < 0 || totalSteps <= warmupSteps
+        || !(minRatio >= 0 && minRatio <= 1)) {
       throw new IllegalArgumentException("invalid lr schedule: peak=" + peak + " warmupSteps="
           + warmupSteps + " totalSteps=" + totalSteps + " minRatio=" + minRatio);
     }

@@ -4,13 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,16 +15,24 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.gemsj.torch.Tensors;
 
 /**
- * The optimizer state file: "GEMSOPT1", a JSON header (format version, config, step, and each
- * tensor's owner, role and shape in order), then every tensor's float32 values, little-endian.
- * Written to a temp file beside the target, fsynced, then renamed over it, so a crash leaves
- * either the old file or the new one. The randomized refresh draws from seeds derived from the
- * config seed and the refresh count, so step, config and state restore the RNG exactly.
+ * The optimizer state file: "GEMSOPT1", the header length (4 bytes, big-endian), a JSON header
+ * (format, config, step, each weight's refresh count, and each tensor's owner, role and shape
+ * in order), then every tensor's float32 values in native (little-endian) byte order.
+ *
+ * <p>Written to a temp file beside the target, fsynced, renamed over it, and the directory
+ * fsynced, so a crash leaves either the old file or the new one. Read in full into staging
+ * tensors and checked (header, layout, file size) before anything in the optimizer changes.
+ * The randomized refresh draws from seeds derived from the config seed and the refresh counts,
+ * so step, counts and config restore the RNG exactly.
  */
 final class OptimizerCheckpoint {
   private static final byte[] MAGIC = "GEMSOPT1".getBytes(StandardCharsets.US_ASCII);
@@ -39,6 +43,7 @@ final class OptimizerCheckpoint {
 
   private record Entry(String owner, String role, Tensor tensor) {}
 
+  /** The state tensors in file order; null bases only where set. */
   private static List<Entry> entries(GemsOptimizer opt) {
     List<Entry> out = new ArrayList<>();
     for (SubspaceState s : opt.subspaces()) {
@@ -61,119 +66,228 @@ final class OptimizerCheckpoint {
     header.put("format", FORMAT);
     header.set("config", JSON.valueToTree(opt.config()));
     header.put("step", opt.stepCount());
+    ObjectNode refreshes = header.putObject("refreshes");
+    for (SubspaceState s : opt.subspaces()) {
+      refreshes.put(s.name, s.refreshes);
+    }
     ArrayNode tensors = header.putArray("tensors");
     List<Entry> entries = entries(opt);
-    for (SubspaceState s : opt.subspaces()) {
-      header.with("refreshes").put(s.name, s.refreshes);
-    }
     for (Entry e : entries) {
       ObjectNode t = tensors.addObject();
       t.put("owner", e.owner());
       t.put("role", e.role());
       t.putPOJO("shape", Tensors.shape(e.tensor()));
     }
+    byte[] json = JSON.writeValueAsBytes(header);
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-          OutputStream raw = Channels.newOutputStream(channel);
-          DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw, 1 << 20))) {
-        byte[] json = JSON.writeValueAsBytes(header);
-        out.write(MAGIC);
-        out.writeInt(json.length);
-        out.write(json);
-        for (Entry e : entries) {
-          out.write(Tensors.toBytes(e.tensor()));
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + json.length);
+        head.put(MAGIC).putInt(json.length).put(json).flip();
+        while (head.hasRemaining()) {
+          out.write(head);
         }
-        out.flush();
-        channel.force(true);
+        for (Entry e : entries) {
+          Tensors.write(e.tensor(), out);
+        }
+        out.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
     }
   }
 
+  /** Makes the rename durable; some file systems cannot sync a directory, which is harmless. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException ignored) {
+      // e.g. a file system without directory fsync; the file itself is already on disk
+    }
+  }
+
   static void read(Path file, GemsOptimizer opt) throws IOException {
-    try (InputStream raw = Files.newInputStream(file);
-        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 20))) {
-      byte[] magic = new byte[MAGIC.length];
-      in.readFully(magic);
-      if (!Arrays.equals(magic, MAGIC)) {
-        throw new IOException(file + ": not a GEMS optimizer state file (bad magic)");
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+        PointerScope scope = new PointerScope()) {
+      JsonNode header = readHeader(file, in);
+      long headerEnd = in.position();
+      GemsConfig saved;
+      try {
+        saved = JSON.treeToValue(field(file, header, "config"), GemsConfig.class);
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(file + ": unreadable config in the header: " + e.getMessage(), e);
       }
-      int length = in.readInt();
-      if (length <= 0 || length > (64 << 20)) {
-        throw new IOException(file + ": corrupt header length " + length);
+      if (!saved.equals(opt.config())) {
+        throw new IOException(file + ": saved with another optimizer config; differs in " + differences(saved, opt.config()));
       }
-      byte[] json = new byte[length];
-      in.readFully(json);
-      JsonNode header = JSON.readTree(json);
-      if (header.path("format").asInt() != FORMAT) {
-        throw new IOException(file + ": unsupported format " + header.path("format"));
+      long step = field(file, header, "step").asLong(-1);
+      if (step < 0) {
+        throw new IOException(file + ": header field 'step' must be >= 0");
       }
-      GemsConfig savedConfig = JSON.treeToValue(header.get("config"), GemsConfig.class);
-      if (!savedConfig.equals(opt.config())) {
-        throw new IOException(file + ": saved with a different optimizer config: saved "
-            + savedConfig + ", this optimizer " + opt.config());
+      Map<String, Long> refreshes = new HashMap<>();
+      for (SubspaceState s : opt.subspaces()) {
+        JsonNode r = field(file, header, "refreshes").get(s.name);
+        if (r == null || !r.canConvertToLong() || r.asLong() < 0) {
+          throw new IOException(file + ": header field 'refreshes' lacks a count for '" + s.name + "'");
+        }
+        refreshes.put(s.name, r.asLong());
       }
-      // Read and check everything before touching the optimizer, so a bad file changes nothing.
-      List<SubspaceState> subspaces = opt.subspaces();
-      List<Entry> expected = new ArrayList<>();
+
+      // The layout the file must have: this optimizer's tensors, with the file's null bases.
+      Map<String, long[]> nullShapes = new HashMap<>();
+      List<JsonNode> listed = new ArrayList<>();
+      field(file, header, "tensors").forEach(listed::add);
+      for (JsonNode t : listed) {
+        if ("null_basis".equals(t.path("role").asText())) {
+          String owner = t.path("owner").asText();
+          SubspaceState s = opt.subspaces().stream().filter(x -> x.name.equals(owner)).findFirst()
+              .orElseThrow(() -> new IOException(file + ": null basis for unknown weight '" + owner + "'"));
+          long[] shape = shapeOf(file, t);
+          if (shape.length != 2 || shape[0] != s.m || shape[1] > s.m) {
+            throw new IOException(file + ": null basis of '" + owner + "' has shape " + Arrays.toString(shape)
+                + ", expected " + s.m + " x k with k <= " + s.m);
+          }
+          nullShapes.put(owner, shape);
+        }
+      }
+      List<String[]> expected = new ArrayList<>(); // owner, role
+      List<long[]> shapes = new ArrayList<>();
       for (Entry e : entries(opt)) {
-        if (!e.role().equals("null_basis")) {
-          expected.add(e);
+        if (e.role().equals("null_basis")) {
+          continue;
+        }
+        expected.add(new String[] {e.owner(), e.role()});
+        shapes.add(Tensors.shape(e.tensor()));
+        if (e.role().equals("exp_avg_sq") && nullShapes.containsKey(e.owner())) {
+          expected.add(new String[] {e.owner(), "null_basis"});
+          shapes.add(nullShapes.get(e.owner()));
         }
       }
-      List<byte[]> values = new ArrayList<>();
-      List<JsonNode> nullBases = new ArrayList<>();
-      List<byte[]> nullValues = new ArrayList<>();
-      int next = 0;
-      for (JsonNode t : header.get("tensors")) {
-        long[] shape = JSON.convertValue(t.get("shape"), long[].class);
-        long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-        byte[] bytes = new byte[Math.toIntExact(count * 4)];
-        String what = t.get("owner").asText() + "/" + t.get("role").asText();
-        if (t.get("role").asText().equals("null_basis")) {
-          nullBases.add(t);
-          nullValues.add(bytes);
-        } else {
-          Entry e = next < expected.size() ? expected.get(next++) : null;
-          if (e == null || !t.get("owner").asText().equals(e.owner()) || !t.get("role").asText().equals(e.role())
-              || !Arrays.equals(shape, Tensors.shape(e.tensor()))) {
-            throw new IOException(file + ": holds " + what + " " + Arrays.toString(shape) + ", which does not match "
-                + (e == null ? "any tensor" : e.owner() + "/" + e.role() + " " + Arrays.toString(Tensors.shape(e.tensor())))
-                + " of this optimizer");
-          }
-          values.add(bytes);
-        }
-        try {
-          in.readFully(bytes);
-        } catch (EOFException eof) {
-          throw new IOException(file + ": truncated in tensor " + what, eof);
-        }
+      if (listed.size() != expected.size()) {
+        throw new IOException(file + ": lists " + listed.size() + " tensors, this optimizer needs " + expected.size());
       }
-      if (next != expected.size()) {
-        throw new IOException(file + ": holds " + next + " state tensors, this optimizer has " + expected.size());
-      }
+      long bytes = 0;
       for (int i = 0; i < expected.size(); i++) {
-        Tensors.copyFromBytes(expected.get(i).tensor(), values.get(i));
+        JsonNode t = listed.get(i);
+        long[] shape = shapeOf(file, t);
+        if (!t.path("owner").asText().equals(expected.get(i)[0]) || !t.path("role").asText().equals(expected.get(i)[1])
+            || !Arrays.equals(shape, shapes.get(i))) {
+          throw new IOException(file + ": tensor " + i + " is " + t + ", expected " + expected.get(i)[0] + "/"
+              + expected.get(i)[1] + " " + Arrays.toString(shapes.get(i)));
+        }
+        bytes += 4 * Arrays.stream(shape).reduce(1, (a, b) -> a * b);
       }
-      for (int i = 0; i < nullBases.size(); i++) {
-        String owner = nullBases.get(i).get("owner").asText();
-        long[] shape = JSON.convertValue(nullBases.get(i).get("shape"), long[].class);
-        for (SubspaceState s : subspaces) {
-          if (s.name.equals(owner)) {
-            s.nullBasis = Tensors.zeros(shape, s.weight);
-            Tensors.copyFromBytes(s.nullBasis, nullValues.get(i));
-          }
+      if (in.size() != headerEnd + bytes) {
+        throw new IOException(file + ": is " + in.size() + " bytes, its header describes " + (headerEnd + bytes)
+            + (in.size() < headerEnd + bytes ? " (truncated)" : " (trailing data)"));
+      }
+
+      // Stage every tensor off-heap, then apply.
+      List<Tensor> staged = new ArrayList<>();
+      for (long[] shape : shapes) {
+        Tensor t = Tensors.empty(shape, null);
+        Tensors.read(t, in);
+        staged.add(t);
+      }
+      List<SubspaceState> subspaces = opt.subspaces();
+      for (SubspaceState s : subspaces) {
+        s.nullBasis = null;
+      }
+      for (int e = 0; e < expected.size(); e++) {
+        String owner = expected.get(e)[0], role = expected.get(e)[1];
+        Tensor source = staged.get(e);
+        if (role.equals("null_basis")) {
+          SubspaceState s = subspaces.stream().filter(x -> x.name.equals(owner)).findFirst().orElseThrow();
+          s.nullBasis = Tensors.keep(source.to(s.weight.device(), source.scalar_type()).clone());
+        } else {
+          target(opt, owner, role).copy_(source);
         }
       }
       for (SubspaceState s : subspaces) {
-        s.refreshes = header.path("refreshes").path(s.name).asLong(0);
+        s.refreshes = refreshes.get(s.name);
       }
-      opt.restoreStep(header.get("step").asLong());
+      opt.restoreStep(step);
     }
+  }
+
+  private static Tensor target(GemsOptimizer opt, String owner, String role) {
+    for (Entry e : entries(opt)) {
+      if (e.owner().equals(owner) && e.role().equals(role)) {
+        return e.tensor();
+      }
+    }
+    throw new IllegalStateException("no state tensor " + owner + "/" + role);
+  }
+
+  private static JsonNode readHeader(Path file, FileChannel in) throws IOException {
+    ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4);
+    while (head.hasRemaining() && in.read(head) >= 0) {}
+    head.flip();
+    byte[] magic = new byte[MAGIC.length];
+    if (head.remaining() < MAGIC.length + 4) {
+      throw new IOException(file + ": too short for a GEMS optimizer state file");
+    }
+    head.get(magic);
+    if (!Arrays.equals(magic, MAGIC)) {
+      throw new IOException(file + ": not a GEMS optimizer state file (bad magic)");
+    }
+    int length = head.getInt();
+    if (length <= 0 || length > (64 << 20)) {
+      throw new IOException(file + ": corrupt header length " + length);
+    }
+    ByteBuffer json = ByteBuffer.allocate(length);
+    while (json.hasRemaining() && in.read(json) >= 0) {}
+    if (json.hasRemaining()) {
+      throw new IOException(file + ": truncated in its header");
+    }
+    JsonNode header;
+    try {
+      header = JSON.readTree(json.array());
+    } catch (IOException e) {
+      throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
+    }
+    if (field(file, header, "format").asInt() != FORMAT) {
+      throw new IOException(file + ": unsupported format " + header.get("format") + " (this build reads " + FORMAT + ")");
+    }
+    return header;
+  }
+
+  private static JsonNode field(Path file, JsonNode node, String name) throws IOException {
+    JsonNode v = node.get(name);
+    if (v == null || v.isNull()) {
+      throw new IOException(file + ": header lacks the field '" + name + "'");
+    }
+    return v;
+  }
+
+  private static long[] shapeOf(Path file, JsonNode tensor) throws IOException {
+    JsonNode shape = field(file, tensor, "shape");
+    long[] out = new long[shape.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = shape.get(i).asLong(-1);
+      if (out[i] < 0) {
+        throw new IOException(file + ": tensor " + tensor + " has a bad shape");
+      }
+    }
+    return out;
+  }
+
+  /** The names of the config components that differ. */
+  private static String differences(GemsConfig a, GemsConfig b) {
+    List<String> names = new ArrayList<>();
+    for (RecordComponent c : GemsConfig.class.getRecordComponents()) {
+      try {
+        if (!Objects.equals(c.getAccessor().invoke(a), c.getAccessor().invoke(b))) {
+          names.add(c.getName() + " (saved " + c.getAccessor().invoke(a) + ", here " + c.getAccessor().invoke(b) + ")");
+        }
+      } catch (ReflectiveOperationException e) {
+        names.add(c.getName());
+      }
+    }
+    return String.join(", ", names);
   }
 }

@@ -34,9 +34,9 @@ final class SubspaceState {
     this.rankShared = Math.min(rankShared, full);
     this.rankTask = Math.min(rankTask, full);
     long total = this.rankShared + 2 * this.rankTask;
-    this.basis = Tensors.zeros(right ? new long[] {total, n} : new long[] {m, total}, weight);
-    this.expAvg = Tensors.zeros(new long[] {total, Math.max(m, n)}, weight);
-    this.expAvgSq = Tensors.zeros(new long[] {total, Math.max(m, n)}, weight);
+    this.basis = Tensors.keep(Tensors.zeros(right ? new long[] {total, n} : new long[] {m, total}, weight));
+    this.expAvg = Tensors.keep(Tensors.zeros(new long[] {total, Math.max(m, n)}, weight));
+    this.expAvgSq = Tensors.keep(Tensors.zeros(new long[] {total, Math.max(m, n)}, weight));
   }
 
   /** The tensors that make up the persistent state, by key (the null basis is set by the caller). */

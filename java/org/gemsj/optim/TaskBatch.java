@@ -16,6 +16,9 @@ public record TaskBatch(Map<String, Tensor> grads, long count, double loss) {
     if (count < 0) {
       throw new IllegalArgumentException("sample count must be >= 0, got " + count);
     }
+    if (count > 0 && !(loss >= 0 && Double.isFinite(loss))) {
+      throw new IllegalArgumentException("the loss of a task batch must be finite and >= 0, got " + loss);
+    }
     if (count > 0 && grads.isEmpty()) {
       throw new IllegalArgumentException("a task with " + count + " samples needs gradients");
     }

@@ -1,8 +1,6 @@
 package org.gemsj.torch;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -51,27 +49,48 @@ public final class Tensors {
     return java.util.Arrays.toString(shape(t)) + " " + t.scalar_type();
   }
 
-  /** The float32 values of {@code t} (any device, any strides) as little-endian bytes. */
-  public static byte[] toBytes(Tensor t) {
-    try (Tensor host = t.to(torch.ScalarType.Float).cpu().contiguous()) {
-      long count = host.numel();
-      FloatPointer data = host.data_ptr_float();
-      ByteBuffer buffer = data.capacity(count).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      byte[] out = new byte[Math.toIntExact(count * 4)];
-      buffer.get(out);
-      return out;
+  /**
+   * Detaches a long-lived tensor (optimizer state) from any PointerScope the caller has open,
+   * so closing that scope does not free it; the garbage collector frees it with its owner.
+   */
+  public static Tensor keep(Tensor t) {
+    t.retainReference();
+    return t;
+  }
+
+  private static final long CHUNK = 64L << 20;
+
+  /** Writes the float32 values of {@code t} (any device, any strides), little-endian. */
+  public static void write(Tensor t, java.nio.channels.WritableByteChannel out) throws java.io.IOException {
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor host = t.to(torch.ScalarType.Float).cpu().contiguous();
+      org.bytedeco.javacpp.BytePointer bytes = new org.bytedeco.javacpp.BytePointer(host.data_ptr_float());
+      long total = host.numel() * 4;
+      for (long offset = 0; offset < total; offset += CHUNK) {
+        ByteBuffer buffer = bytes.position(offset).limit(Math.min(total, offset + CHUNK)).asByteBuffer();
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+      }
     }
   }
 
-  /** Copies little-endian float32 bytes into {@code t} (same element count, any device). */
-  public static void copyFromBytes(Tensor t, byte[] bytes) {
-    if (bytes.length != t.numel() * 4) {
-      throw new IllegalArgumentException(
-          "expected " + t.numel() * 4 + " bytes for " + describe(t) + ", got " + bytes.length);
+  /** Reads exactly numel(t) little-endian float32 values into the contiguous CPU tensor {@code t}. */
+  public static void read(Tensor t, java.nio.channels.ReadableByteChannel in) throws java.io.IOException {
+    if (t.is_cuda() || !t.is_contiguous()) {
+      throw new IllegalArgumentException("read() fills a contiguous CPU tensor, got " + describe(t));
     }
-    try (Tensor host = torch.empty(shape(t), float32Like(null), new MemoryFormatOptional())) {
-      host.data_ptr_float().capacity(t.numel()).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).put(bytes);
-      t.copy_(host);
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      org.bytedeco.javacpp.BytePointer bytes = new org.bytedeco.javacpp.BytePointer(t.data_ptr_float());
+      long total = t.numel() * 4;
+      for (long offset = 0; offset < total; offset += CHUNK) {
+        ByteBuffer buffer = bytes.position(offset).limit(Math.min(total, offset + CHUNK)).asByteBuffer();
+        while (buffer.hasRemaining()) {
+          if (in.read(buffer) < 0) {
+            throw new java.io.EOFException("end of data after " + (offset + buffer.position()) + " of " + total + " bytes");
+          }
+        }
+      }
     }
   }
 }

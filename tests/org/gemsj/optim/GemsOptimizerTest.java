@@ -125,7 +125,7 @@ class GemsOptimizerTest {
     opt.save(file);
     GemsOptimizer other = new GemsOptimizer(GemsConfig.builder().rankShared(4).build(), model.targeted(), model.others());
     IOException e = assertThrows(IOException.class, () -> other.load(file));
-    assertTrue(e.getMessage().contains("different optimizer config"), e.getMessage());
+    assertTrue(e.getMessage().contains("another optimizer config; differs in rankShared (saved 6, here 4)"), e.getMessage());
     assertEquals(0, other.stepCount());
     Files.write(file, new byte[] {1, 2, 3});
     assertThrows(IOException.class, () -> gems(model).load(file));
