@@ -79,11 +79,7 @@ class FusedStepTest {
     Tensor eigenvectors = org.gemsj.testing.Ref.orthonormalColumns(48, 48);
     Tensor k = eigenvectors.narrow(1, 0, 6); // non-contiguous, as NullSpace.Split.protectedBasis()
     Tensor contiguousK = k.contiguous();
-    StepInputs twin = new StepInputs(48, 32, 8, 4, 0);
-    for (Tensor[] pair : new Tensor[][] {{twin.w, in.w}, {twin.gs, in.gs}, {twin.gr, in.gr}, {twin.basis, in.basis},
-        {twin.expAvg, in.expAvg}, {twin.expAvgSq, in.expAvgSq}}) {
-      pair[0].copy_(pair[1]);
-    }
+    StepInputs twin = in.twin();
     in.w.requires_grad_(true); // grad mode is on: the op must not trip autograd's out= check
     FusedStep.apply(in.w, new FusedStep.Task(in.gs, in.ns, in.gateS), new FusedStep.Task(in.gr, in.nr, in.gateR),
         in.basis, 8, 4, in.expAvg, in.expAvgSq, in.step, new FusedStep.Hyper(in.lr, 0.9, 0.999, 1e-6, 1, in.wd), k);
@@ -96,11 +92,7 @@ class FusedStepTest {
   @org.junit.jupiter.api.Test
   void anEmptyNullBasisProtectsNothing() {
     StepInputs a = new StepInputs(32, 48, 8, 4, 0);
-    StepInputs b = new StepInputs(32, 48, 8, 4, 0);
-    for (Tensor[] pair : new Tensor[][] {{b.w, a.w}, {b.gs, a.gs}, {b.gr, a.gr}, {b.basis, a.basis},
-        {b.expAvg, a.expAvg}, {b.expAvgSq, a.expAvgSq}}) {
-      pair[0].copy_(pair[1]);
-    }
+    StepInputs b = a.twin();
     FusedStep.Hyper h = new FusedStep.Hyper(a.lr, 0.9, 0.999, 1e-6, 1, a.wd);
     FusedStep.apply(a.w, new FusedStep.Task(a.gs, 5, 0.6), new FusedStep.Task(a.gr, 3, 0.4), a.basis, 8, 4, a.expAvg,
         a.expAvgSq, 4, h, org.gemsj.testing.Ref.randn(32, 5).narrow(1, 0, 0));

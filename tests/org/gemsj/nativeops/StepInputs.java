@@ -32,6 +32,16 @@ final class StepInputs {
     k = nullRank > 0 ? orthonormalColumns(m, nullRank) : null;
   }
 
+  /** Another set of inputs with the same values (the null basis is shared). */
+  StepInputs twin() {
+    StepInputs t = new StepInputs(m, n, rSh, rT, 0);
+    for (Tensor[] pair : new Tensor[][] {{t.w, w}, {t.gs, gs}, {t.gr, gr}, {t.basis, basis}, {t.expAvg, expAvg},
+        {t.expAvgSq, expAvgSq}}) {
+      pair[0].copy_(pair[1]);
+    }
+    return t;
+  }
+
   /** Per-block orthonormal bases, concatenated as the op expects. */
   static Tensor basis(long m, long n, long[] ranks) {
     TensorVector blocks = new TensorVector();
