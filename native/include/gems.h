@@ -35,6 +35,11 @@ GEMS_API const char* gems_last_error(void);
  * ("" when they are registered). The C functions below work either way. */
 GEMS_API const char* gems_registration_error(void);
 
+/* Bytes of native heap in use (glibc malloc: arenas and mmapped blocks), which is where
+ * libtorch's CPU tensors live; for checking that a loop's native memory stays flat. -1 when
+ * the C library cannot tell. */
+GEMS_API int64_t gems_native_heap_bytes(void);
+
 /* 1 when the CUDA kernels (libgems_cuda.so) were found and loaded, else 0. */
 GEMS_API int gems_cuda_available(void);
 

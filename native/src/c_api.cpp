@@ -1,5 +1,7 @@
 // The C entry points of gems.h: each runs its op under gems::guarded, which turns any C++
 // exception into a non-zero return and a message for gems_last_error().
+#include <malloc.h>
+
 #include "cuda_dispatch.h"
 #include "errors.h"
 #include "gems.h"
@@ -10,6 +12,15 @@ extern "C" {
 const char* gems_last_error(void) { return gems::last_error(); }
 
 int gems_cuda_available(void) { return gems::cuda::available() ? 1 : 0; }
+
+int64_t gems_native_heap_bytes(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 info = mallinfo2();
+  return (int64_t)(info.uordblks + info.hblkhd);
+#else
+  return -1;
+#endif
+}
 
 const char* gems_registration_error(void) { return gems::registration_error(); }
 

@@ -30,6 +30,8 @@ public final class GemsNative {
 
   public static native int gems_cuda_available();
 
+  public static native long gems_native_heap_bytes();
+
   public static native @Cast("const char*") BytePointer gems_registration_error();
 
   public static native int gems_fused_step(

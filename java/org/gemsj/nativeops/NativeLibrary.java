@@ -31,6 +31,12 @@ public final class NativeLibrary {
     return GemsNative.gems_registration_error().getString();
   }
 
+  /** Bytes of native heap in use (where libtorch's CPU tensors live), or -1 if unknown. */
+  public static long nativeHeapBytes() {
+    load();
+    return GemsNative.gems_native_heap_bytes();
+  }
+
   /** True when the CUDA kernels are present and loadable. */
   public static boolean cudaKernelsAvailable() {
     load();
