@@ -104,20 +104,6 @@ void project_rows_out(AtenTensorHandle p, AtenTensorHandle k, AtenTensorHandle k
 // Zeroes a float32 tensor on its device (an absent task's projected gradient).
 void zero(AtenTensorHandle t) { check_abi(aoti_torch_zero_(t), "aten::zero_"); }
 
-void fused_step_checked(const StepArgs& a, const Shape& s);
-
-}  // namespace
-
-void fused_step(const StepArgs& a) {
-  NoGradGuard no_grad;
-  StepArgs args = a;
-  // k = 0: nothing is protected (dim() is checked in validate; guard the size() call here)
-  if (a.null_basis && dim(a.null_basis) == 2 && size(a.null_basis, 1) == 0) args.null_basis = nullptr;
-  fused_step_checked(args, validate(args));
-}
-
-namespace {
-
 // Everything that can fail for a reason other than a programming error happens before the
 // Adam kernel writes the moments, so a failed step leaves weight and moments as they were.
 void fused_step_checked(const StepArgs& a, const Shape& s) {
@@ -142,11 +128,13 @@ void fused_step_checked(const StepArgs& a, const Shape& s) {
     grad_shared = combined.get();
   }
 
+  Tensor kt;  // K^T, a view
+  if (a.null_basis) kt = aten::transpose(a.null_basis);
+
   // Left case with a null space: project the bases once, A' = A - K (K^T A); then both the
   // projected gradients A'^T G and the update A' N stay clear of the protected directions.
   Tensor basis = Tensor::borrow(a.basis);
   if (!s.right && a.null_basis) {
-    Tensor kt = aten::transpose(a.null_basis);
     Tensor coeff = aten::mm(kt.get(), a.basis);
     Tensor projected = aten::clone(a.basis);
     aten::addmm_out(projected.get(), projected.get(), a.null_basis, coeff.get(), 1.0f, -1.0f);
@@ -177,11 +165,8 @@ void fused_step_checked(const StepArgs& a, const Shape& s) {
       aten::mm_out(out.get(), basis_t.get(), b.grad);
     }
   }
-  Tensor kt, coeff, protected_part;
-  if (a.null_basis) {
-    kt = aten::transpose(a.null_basis);
-    coeff = empty_like_f32(a.weight, {s.rank_sum, size(a.null_basis, 1)});
-  }
+  Tensor coeff, protected_part;
+  if (a.null_basis) coeff = empty_like_f32(a.weight, {s.rank_sum, size(a.null_basis, 1)});
   if (s.right && a.null_basis) project_rows_out(proj.get(), a.null_basis, kt.get(), coeff.get());
   // Weight decay must not move the protected directions either: decay P W, not W.
   const bool decay_projected = a.null_basis && a.weight_decay > 0 && a.lr > 0;
@@ -230,5 +215,13 @@ void fused_step_checked(const StepArgs& a, const Shape& s) {
 }
 
 }  // namespace
+
+void fused_step(const StepArgs& a) {
+  NoGradGuard no_grad;
+  StepArgs args = a;
+  // k = 0: nothing is protected (dim() is checked in validate; guard the size() call here)
+  if (a.null_basis && dim(a.null_basis) == 2 && size(a.null_basis, 1) == 0) args.null_basis = nullptr;
+  fused_step_checked(args, validate(args));
+}
 
 }  // namespace gems

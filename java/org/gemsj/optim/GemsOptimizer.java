@@ -39,11 +39,16 @@ public final class GemsOptimizer {
   private final List<SubspaceState> subspaces = new ArrayList<>();
   private final List<AdamWState> adamw = new ArrayList<>();
   private final Map<String, SubspaceState> byName = new LinkedHashMap<>();
+  private final List<Param> params = new ArrayList<>(); // targeted first, then the others
+  private final int targetedCount;
   private long step;
 
   public GemsOptimizer(GemsConfig config, List<Param> targeted, List<Param> others) {
     this.config = config;
     checkParameters(targeted, others);
+    params.addAll(targeted);
+    params.addAll(others);
+    targetedCount = targeted.size();
     for (Param p : targeted) {
       if (config.method() == Method.ADAMW) {
         adamw.add(new AdamWState(p.name(), p.tensor()));
@@ -193,11 +198,8 @@ public final class GemsOptimizer {
       return 0;
     }
     double targetedSquared = 0;
-    List<Param> all = new ArrayList<>();
-    subspaces.forEach(s -> all.add(new Param(s.name, s.weight)));
-    adamw.forEach(a -> all.add(new Param(a.name, a.param)));
-    for (int i = 0; i < all.size(); i++) {
-      Param p = all.get(i);
+    for (int i = 0; i < params.size(); i++) {
+      Param p = params.get(i);
       Tensor g = batch.grad(p.name());
       if (!java.util.Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))
           || g.scalar_type().value != p.tensor().scalar_type().value || !deviceOf(g).equals(deviceOf(p.tensor()))) {
@@ -209,7 +211,7 @@ public final class GemsOptimizer {
         throw new IllegalArgumentException("gradient of '" + p.name() + "' " + Tensors.describe(g)
             + " contains NaN or Inf; nothing was updated");
       }
-      if (i < subspaces.size()) {
+      if (i < targetedCount) {
         targetedSquared += norm * norm;
       }
     }

@@ -138,14 +138,18 @@ final class OptimizerCheckpoint {
       }
 
       // The layout the file must have: this optimizer's tensors, with the file's null bases.
+      Map<String, SubspaceState> byName = new HashMap<>();
+      opt.subspaces().forEach(s -> byName.put(s.name, s));
       Map<String, long[]> nullShapes = new HashMap<>();
       List<JsonNode> listed = new ArrayList<>();
       field(file, header, "tensors").forEach(listed::add);
       for (JsonNode t : listed) {
         if ("null_basis".equals(t.path("role").asText())) {
           String owner = t.path("owner").asText();
-          SubspaceState s = opt.subspaces().stream().filter(x -> x.name.equals(owner)).findFirst()
-              .orElseThrow(() -> new IOException(file + ": null basis for unknown weight '" + owner + "'"));
+          SubspaceState s = byName.get(owner);
+          if (s == null) {
+            throw new IOException(file + ": null basis for unknown weight '" + owner + "'");
+          }
           long[] shape = shapeOf(file, t);
           if (shape.length != 2 || shape[0] != s.m || shape[1] > s.m) {
             throw new IOException(file + ": null basis of '" + owner + "' has shape " + Arrays.toString(shape)
@@ -154,17 +158,14 @@ final class OptimizerCheckpoint {
           nullShapes.put(owner, shape);
         }
       }
-      List<String[]> expected = new ArrayList<>(); // owner, role
-      List<long[]> shapes = new ArrayList<>();
+      List<Slot> expected = new ArrayList<>();
       for (Entry e : entries(opt)) {
         if (e.role().equals("null_basis")) {
           continue;
         }
-        expected.add(new String[] {e.owner(), e.role()});
-        shapes.add(Tensors.shape(e.tensor()));
+        expected.add(new Slot(e.owner(), e.role(), Tensors.shape(e.tensor()), e.tensor()));
         if (e.role().equals("exp_avg_sq") && nullShapes.containsKey(e.owner())) {
-          expected.add(new String[] {e.owner(), "null_basis"});
-          shapes.add(nullShapes.get(e.owner()));
+          expected.add(new Slot(e.owner(), "null_basis", nullShapes.get(e.owner()), null));
         }
       }
       if (listed.size() != expected.size()) {
@@ -173,11 +174,12 @@ final class OptimizerCheckpoint {
       long bytes = 0;
       for (int i = 0; i < expected.size(); i++) {
         JsonNode t = listed.get(i);
+        Slot slot = expected.get(i);
         long[] shape = shapeOf(file, t);
-        if (!t.path("owner").asText().equals(expected.get(i)[0]) || !t.path("role").asText().equals(expected.get(i)[1])
-            || !Arrays.equals(shape, shapes.get(i))) {
-          throw new IOException(file + ": tensor " + i + " is " + t + ", expected " + expected.get(i)[0] + "/"
-              + expected.get(i)[1] + " " + Arrays.toString(shapes.get(i)));
+        if (!t.path("owner").asText().equals(slot.owner()) || !t.path("role").asText().equals(slot.role())
+            || !Arrays.equals(shape, slot.shape())) {
+          throw new IOException(file + ": tensor " + i + " is " + t + ", expected " + slot.owner() + "/"
+              + slot.role() + " " + Arrays.toString(slot.shape()));
         }
         bytes += 4 * Arrays.stream(shape).reduce(1, (a, b) -> a * b);
       }
@@ -188,40 +190,29 @@ final class OptimizerCheckpoint {
 
       // Stage every tensor off-heap, then apply.
       List<Tensor> staged = new ArrayList<>();
-      for (long[] shape : shapes) {
-        Tensor t = Tensors.empty(shape, null);
+      for (Slot slot : expected) {
+        Tensor t = Tensors.empty(slot.shape(), null);
         Tensors.read(t, in);
         staged.add(t);
       }
-      List<SubspaceState> subspaces = opt.subspaces();
-      for (SubspaceState s : subspaces) {
-        s.nullBasis = null;
-      }
-      for (int e = 0; e < expected.size(); e++) {
-        String owner = expected.get(e)[0], role = expected.get(e)[1];
-        Tensor source = staged.get(e);
-        if (role.equals("null_basis")) {
-          SubspaceState s = subspaces.stream().filter(x -> x.name.equals(owner)).findFirst().orElseThrow();
+      byName.values().forEach(s -> s.nullBasis = null);
+      for (int i = 0; i < expected.size(); i++) {
+        Slot slot = expected.get(i);
+        Tensor source = staged.get(i);
+        if (slot.target() == null) {
+          SubspaceState s = byName.get(slot.owner());
           s.nullBasis = Tensors.keep(source.to(s.weight.device(), source.scalar_type()).clone());
         } else {
-          target(opt, owner, role).copy_(source);
+          slot.target().copy_(source);
         }
       }
-      for (SubspaceState s : subspaces) {
-        s.refreshes = refreshes.get(s.name);
-      }
+      byName.values().forEach(s -> s.refreshes = refreshes.get(s.name));
       opt.restoreStep(step);
     }
   }
 
-  private static Tensor target(GemsOptimizer opt, String owner, String role) {
-    for (Entry e : entries(opt)) {
-      if (e.owner().equals(owner) && e.role().equals(role)) {
-        return e.tensor();
-      }
-    }
-    throw new IllegalStateException("no state tensor " + owner + "/" + role);
-  }
+  /** One tensor the file must hold: where it goes ({@code target} is null for a null basis). */
+  private record Slot(String owner, String role, long[] shape, Tensor target) {}
 
   private static JsonNode readHeader(Path file, FileChannel in) throws IOException {
     ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4);
