@@ -58,6 +58,49 @@ public final class Tensors {
     return t;
   }
 
+  /** A new CPU float32 tensor holding a copy of {@code data} in the given shape. */
+  public static Tensor fromFloats(float[] data, long... shape) {
+    Tensor t = torch.empty(shape, float32Like(null), new MemoryFormatOptional());
+    checkCount(t, data.length);
+    new org.bytedeco.javacpp.FloatPointer(t.data_ptr_float()).put(data);
+    return t;
+  }
+
+  /** A new CPU int64 tensor holding a copy of {@code data} in the given shape. */
+  public static Tensor fromLongs(long[] data, long... shape) {
+    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), new MemoryFormatOptional());
+    checkCount(t, data.length);
+    new org.bytedeco.javacpp.LongPointer(t.data_ptr_long()).put(data);
+    return t;
+  }
+
+  private static void checkCount(Tensor t, long count) {
+    if (t.numel() != count) {
+      t.close();
+      throw new IllegalArgumentException(count + " values do not fill a tensor of " + describe(t));
+    }
+  }
+
+  /** The values of {@code t} (any device, dtype, strides) as float32, in row-major order. */
+  public static float[] toFloats(Tensor t) {
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor host = t.detach().to(torch.ScalarType.Float).cpu().contiguous();
+      float[] out = new float[(int) host.numel()];
+      new org.bytedeco.javacpp.FloatPointer(host.data_ptr_float()).get(out);
+      return out;
+    }
+  }
+
+  /** The values of an integer tensor as longs, in row-major order. */
+  public static long[] toLongs(Tensor t) {
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      Tensor host = t.detach().to(torch.ScalarType.Long).cpu().contiguous();
+      long[] out = new long[(int) host.numel()];
+      new org.bytedeco.javacpp.LongPointer(host.data_ptr_long()).get(out);
+      return out;
+    }
+  }
+
   private static final long CHUNK = 64L << 20;
 
   /** Writes the float32 values of {@code t} (any device, any strides), little-endian. */

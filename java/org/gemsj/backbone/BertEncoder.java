@@ -1,0 +1,211 @@
+package org.gemsj.backbone;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.model.Params;
+import org.gemsj.torch.Tensors;
+
+/**
+ * A BERT encoder written with libtorch ops, holding its weights in a {@link Params} under
+ * Hugging Face's names, so pretrained weights load by name and the optimizer sees plain
+ * named tensors. Optional LoRA adapters sit on the targeted Linears.
+ */
+public final class BertEncoder {
+  /** Suffixes of the targeted 2-D weights of each layer (attention q/k/v/o and the FFN). */
+  public static final List<String> TARGETED_SUFFIXES = List.of(
+      "attention.self.query.weight", "attention.self.key.weight", "attention.self.value.weight",
+      "attention.output.dense.weight", "intermediate.dense.weight", "output.dense.weight");
+
+  private static final double MASKED = -1e9;
+
+  public final BertConfig config;
+  public final Params params;
+  private final String prefix;
+  private final Map<String, Lora> lora = new HashMap<>();
+  private BiConsumer<String, Tensor> activationHook;
+  private boolean training; // set by forward: LoRA dropout only while training
+
+  private BertEncoder(BertConfig config, Params params, String prefix) {
+    this.config = config;
+    this.params = params;
+    this.prefix = prefix;
+  }
+
+  /** The pretrained encoder of {@code backbone}, registered in {@code params} under {@code prefix}. */
+  public static BertEncoder pretrained(Backbone backbone, Params params, String prefix) throws IOException {
+    Map<String, OnnxWeights.Weight> weights = OnnxWeights.readResource(backbone.onnxResource);
+    int layers = 0;
+    while (weights.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
+      layers++;
+    }
+    long[] word = shapeOf(weights, "embeddings.word_embeddings.weight");
+    long[] positions = shapeOf(weights, "embeddings.position_embeddings.weight");
+    long[] inter = shapeOf(weights, "encoder.layer.0.intermediate.dense.weight");
+    BertConfig config = new BertConfig(layers, (int) word[1], backbone.heads, (int) inter[0], (int) word[0],
+        (int) positions[0], 1e-12);
+    BertEncoder encoder = new BertEncoder(config, params, prefix);
+    for (String name : encoder.weightNames()) {
+      OnnxWeights.Weight w = weights.get(name);
+      if (w == null) {
+        throw new IOException(backbone.onnxResource + ": no weight '" + name + "'");
+      }
+      try (Tensor t = Tensors.fromFloats(w.values(), w.shape())) {
+        params.add(prefix + name, t);
+      }
+    }
+    return encoder;
+  }
+
+  /** An encoder over weights already in {@code params} (a saved model). */
+  public static BertEncoder attach(BertConfig config, Params params, String prefix) {
+    BertEncoder encoder = new BertEncoder(config, params, prefix);
+    for (String name : encoder.weightNames()) {
+      params.get(prefix + name);
+    }
+    return encoder;
+  }
+
+  private static long[] shapeOf(Map<String, OnnxWeights.Weight> weights, String name) throws IOException {
+    OnnxWeights.Weight w = weights.get(name);
+    if (w == null) {
+      throw new IOException("pretrained weights lack '" + name + "'");
+    }
+    return w.shape();
+  }
+
+  /** Every weight name of this encoder, without prefix, in registration order. */
+  public List<String> weightNames() {
+    List<String> names = new ArrayList<>(List.of(
+        "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
+        "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"));
+    for (int l = 0; l < config.layers(); l++) {
+      String p = "encoder.layer." + l + ".";
+      for (String s : TARGETED_SUFFIXES) {
+        names.add(p + s);
+        names.add(p + s.replace(".weight", ".bias"));
+      }
+      for (String ln : List.of("attention.output.LayerNorm", "output.LayerNorm")) {
+        names.add(p + ln + ".weight");
+        names.add(p + ln + ".bias");
+      }
+    }
+    return names;
+  }
+
+  /** Full names (with prefix) of the targeted 2-D weights, layer by layer. */
+  public List<String> targetedNames() {
+    List<String> names = new ArrayList<>();
+    for (int l = 0; l < config.layers(); l++) {
+      for (String s : TARGETED_SUFFIXES) {
+        names.add(prefix + "encoder.layer." + l + "." + s);
+      }
+    }
+    return names;
+  }
+
+  /** Full names of every encoder weight. */
+  public List<String> allNames() {
+    return weightNames().stream().map(n -> prefix + n).toList();
+  }
+
+  /** Puts a LoRA adapter on the targeted weight {@code fullName}. */
+  public void addLora(String fullName, Lora adapter) {
+    lora.put(fullName, adapter);
+  }
+
+  /** Receives (targeted weight name, that Linear's output) during forward; null to stop. */
+  public void setActivationHook(BiConsumer<String, Tensor> hook) {
+    this.activationHook = hook;
+  }
+
+  /**
+   * Token states [B, T, H] of {@code ids} [B, T] (int64) with {@code mask} [B, T] (1 = token,
+   * 0 = padding) and {@code types} [B, T]; {@code dropout} > 0 only in training.
+   */
+  public Tensor forward(Tensor ids, Tensor mask, Tensor types, double dropout) {
+    training = dropout > 0;
+    long b = ids.size(0), t = ids.size(1);
+    if (t > config.maxPositions()) {
+      throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
+    }
+    Tensor positions = torch.arange(new Scalar(t), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+    Tensor x = torch.embedding(p("embeddings.word_embeddings.weight"), ids)
+        .add(torch.embedding(p("embeddings.position_embeddings.weight"), positions).unsqueeze(0))
+        .add(torch.embedding(p("embeddings.token_type_embeddings.weight"), types));
+    x = layerNorm(x, "embeddings.LayerNorm");
+    x = torch.dropout(x, dropout, dropout > 0);
+    // additive attention bias: 0 for tokens, a large negative number for padding
+    Tensor bias = mask.to(torch.ScalarType.Float).sub(new Scalar(1.0)).mul(new Scalar(-MASKED))
+        .view(b, 1, 1, t);
+    for (int l = 0; l < config.layers(); l++) {
+      x = layer(x, bias, "encoder.layer." + l + ".", dropout);
+    }
+    return x;
+  }
+
+  private Tensor layer(Tensor x, Tensor bias, String p, double dropout) {
+    long b = x.size(0), t = x.size(1);
+    int heads = config.heads(), hd = config.headDim();
+    Tensor q = heads(linear(x, p + "attention.self.query"), b, t, heads, hd);
+    Tensor k = heads(linear(x, p + "attention.self.key"), b, t, heads, hd);
+    Tensor v = heads(linear(x, p + "attention.self.value"), b, t, heads, hd);
+    Tensor scores = q.matmul(k.transpose(-1, -2)).mul(new Scalar(1.0 / Math.sqrt(hd))).add(bias);
+    Tensor probs = torch.dropout(scores.softmax(-1), dropout, dropout > 0);
+    Tensor context = probs.matmul(v).transpose(1, 2).reshape(b, t, (long) heads * hd);
+    Tensor attn = torch.dropout(linear(context, p + "attention.output.dense"), dropout, dropout > 0);
+    x = layerNorm(x.add(attn), p + "attention.output.LayerNorm");
+    Tensor h = torch.gelu(linear(x, p + "intermediate.dense"));
+    Tensor out = torch.dropout(linear(h, p + "output.dense"), dropout, dropout > 0);
+    return layerNorm(x.add(out), p + "output.LayerNorm");
+  }
+
+  private static Tensor heads(Tensor x, long b, long t, int heads, int hd) {
+    return x.view(b, t, heads, hd).transpose(1, 2);
+  }
+
+  private Tensor linear(Tensor x, String module) {
+    String weight = prefix + module + ".weight";
+    Tensor y = torch.linear(x, params.get(weight), new TensorOptional(p(module + ".bias")));
+    Lora adapter = lora.get(weight);
+    if (adapter != null) {
+      Tensor dropped = torch.dropout(x, adapter.dropout(), adapter.dropout() > 0 && training);
+      y = y.add(torch.linear(torch.linear(dropped, adapter.a()), adapter.b()).mul(new Scalar(adapter.scale())));
+    }
+    if (activationHook != null) {
+      activationHook.accept(weight, y);
+    }
+    return y;
+  }
+
+  private Tensor layerNorm(Tensor x, String module) {
+    return torch.layer_norm(x, new long[] {config.hidden()}, new TensorOptional(p(module + ".weight")),
+        new TensorOptional(p(module + ".bias")), config.eps(), false);
+  }
+
+  private Tensor p(String name) {
+    return params.get(prefix + name);
+  }
+
+  /** One L2-normalised embedding per sequence [B, H], pooled as {@code pooling} says. */
+  public static Tensor pool(Tensor states, Tensor mask, Backbone.Pooling pooling) {
+    Tensor pooled;
+    if (pooling == Backbone.Pooling.CLS) {
+      pooled = states.select(1, 0);
+    } else {
+      Tensor m = mask.to(torch.ScalarType.Float).unsqueeze(-1);
+      pooled = states.mul(m).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+          .div(m.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(1e-9)));
+    }
+    Tensor norm = pooled.norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[] {1}, true)
+        .clamp_min(new Scalar(1e-12));
+    return pooled.div(norm);
+  }
+}
