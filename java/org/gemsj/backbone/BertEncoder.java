@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.model.Params;
+import org.gemsj.torch.Attention;
 import org.gemsj.torch.Tensors;
 
 /**
@@ -23,8 +24,6 @@ public final class BertEncoder {
   public static final List<String> TARGETED_SUFFIXES = List.of(
       "attention.self.query.weight", "attention.self.key.weight", "attention.self.value.weight",
       "attention.output.dense.weight", "intermediate.dense.weight", "output.dense.weight");
-
-  private static final double MASKED = -1e9;
 
   public final BertConfig config;
   public final Params params;
@@ -142,9 +141,7 @@ public final class BertEncoder {
         .add(torch.embedding(p("embeddings.token_type_embeddings.weight"), types));
     x = layerNorm(x, "embeddings.LayerNorm");
     x = torch.dropout(x, dropout, dropout > 0);
-    // additive attention bias: 0 for tokens, a large negative number for padding
-    Tensor bias = mask.to(torch.ScalarType.Float).sub(new Scalar(1.0)).mul(new Scalar(-MASKED))
-        .view(b, 1, 1, t);
+    Tensor bias = Attention.paddingBias(mask);
     for (int l = 0; l < config.layers(); l++) {
       x = layer(x, bias, "encoder.layer." + l + ".", dropout);
     }
@@ -152,23 +149,13 @@ public final class BertEncoder {
   }
 
   private Tensor layer(Tensor x, Tensor bias, String p, double dropout) {
-    long b = x.size(0), t = x.size(1);
-    int heads = config.heads(), hd = config.headDim();
-    Tensor q = heads(linear(x, p + "attention.self.query"), b, t, heads, hd);
-    Tensor k = heads(linear(x, p + "attention.self.key"), b, t, heads, hd);
-    Tensor v = heads(linear(x, p + "attention.self.value"), b, t, heads, hd);
-    Tensor scores = q.matmul(k.transpose(-1, -2)).mul(new Scalar(1.0 / Math.sqrt(hd))).add(bias);
-    Tensor probs = torch.dropout(scores.softmax(-1), dropout, dropout > 0);
-    Tensor context = probs.matmul(v).transpose(1, 2).reshape(b, t, (long) heads * hd);
+    Tensor context = Attention.attend(linear(x, p + "attention.self.query"), linear(x, p + "attention.self.key"),
+        linear(x, p + "attention.self.value"), bias, config.heads(), dropout);
     Tensor attn = torch.dropout(linear(context, p + "attention.output.dense"), dropout, dropout > 0);
     x = layerNorm(x.add(attn), p + "attention.output.LayerNorm");
     Tensor h = torch.gelu(linear(x, p + "intermediate.dense"));
     Tensor out = torch.dropout(linear(h, p + "output.dense"), dropout, dropout > 0);
     return layerNorm(x.add(out), p + "output.LayerNorm");
-  }
-
-  private static Tensor heads(Tensor x, long b, long t, int heads, int hd) {
-    return x.view(b, t, heads, hd).transpose(1, 2);
   }
 
   private Tensor linear(Tensor x, String module) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.gemsj.io.AtomicFiles;
 import org.gemsj.torch.Tensors;
 
 /**
@@ -79,35 +80,14 @@ final class OptimizerCheckpoint {
       t.putPOJO("shape", Tensors.shape(e.tensor()));
     }
     byte[] json = JSON.writeValueAsBytes(header);
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + json.length);
-        head.put(MAGIC).putInt(json.length).put(json).flip();
-        while (head.hasRemaining()) {
-          out.write(head);
-        }
-        for (Entry e : entries) {
-          Tensors.write(e.tensor(), out);
-        }
-        out.force(true);
+    AtomicFiles.write(file, out -> {
+      ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + json.length);
+      head.put(MAGIC).putInt(json.length).put(json).flip();
+      AtomicFiles.writeFully(out, head);
+      for (Entry e : entries) {
+        Tensors.write(e.tensor(), out);
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      syncDirectory(dir);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Makes the rename durable; some file systems cannot sync a directory, which is harmless. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException ignored) {
-      // e.g. a file system without directory fsync; the file itself is already on disk
-    }
+    });
   }
 
   static void read(Path file, GemsOptimizer opt) throws IOException {

@@ -1,0 +1,198 @@
+package org.gemsj.model;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.backbone.BertEncoder;
+import org.gemsj.backbone.TextTokenizer;
+import org.gemsj.data.Example;
+import org.gemsj.data.Item;
+import org.gemsj.torch.Attention;
+import org.gemsj.torch.Tensors;
+
+/**
+ * Generative retrieval: the pretrained encoder reads the task, query and history; the decoder
+ * writes the identifier of the item to retrieve. One model serves search and recommendation.
+ */
+public final class GenerativeModel implements AutoCloseable {
+  /** Encoder token states and their mask. */
+  public record Encoded(Tensor states, Tensor mask) {}
+
+  public final ModelConfig config;
+  public final Params params;
+  public final BertEncoder encoder;
+  public final ItemDecoder decoder;
+  public final ItemIds ids;
+  private final List<Item> items;
+  private final Map<String, Integer> index = new HashMap<>();
+  private final Map<String, Item> byId = new HashMap<>();
+  private final TextTokenizer tokenizer;
+
+  GenerativeModel(ModelConfig config, Params params, BertEncoder encoder, ItemDecoder decoder, ItemIds ids,
+      List<Item> items) throws IOException {
+    this.config = config;
+    this.params = params;
+    this.encoder = encoder;
+    this.decoder = decoder;
+    this.ids = ids;
+    this.items = List.copyOf(items);
+    for (int i = 0; i < items.size(); i++) {
+      index.put(items.get(i).id(), i);
+      byId.put(items.get(i).id(), items.get(i));
+    }
+    this.tokenizer = new TextTokenizer(config.backbone(), config.maxTokens());
+  }
+
+  public List<Item> items() {
+    return items;
+  }
+
+  /** Catalogue index of an item id; throws naming the id when it is unknown. */
+  public int indexOf(String id) {
+    Integer i = index.get(id);
+    if (i == null) {
+      throw new IllegalArgumentException("item '" + id + "' is not in the model's catalogue");
+    }
+    return i;
+  }
+
+  public boolean hasItem(String id) {
+    return index.containsKey(id);
+  }
+
+  public Encoded encode(List<Example> batch, double dropout) {
+    List<String> first = new ArrayList<>(), second = new ArrayList<>();
+    for (Example e : batch) {
+      first.add(ModelInputs.first(e));
+      second.add(ModelInputs.second(e, byId));
+    }
+    TextTokenizer.Batch t = tokenizer.encodePairs(first, second);
+    return new Encoded(encoder.forward(t.ids(), t.mask(), t.types(), dropout), t.mask());
+  }
+
+  /** Mean over the batch of the identifier's negative log-likelihood (trie-constrained softmax). */
+  public Tensor loss(List<Example> batch, double dropout) {
+    Encoded enc = encode(batch, dropout);
+    int b = batch.size(), depth = ids.depth(), vocab = ids.vocabulary();
+    long[] inputs = new long[b * depth], targets = new long[b * depth];
+    float[] bias = new float[b * depth * vocab];
+    Arrays.fill(bias, (float) Attention.MASKED);
+    for (int i = 0; i < b; i++) {
+      int[] tokens = ids.tokensOf(indexOf(batch.get(i).target()));
+      List<Integer> prefix = new ArrayList<>();
+      for (int j = 0; j < depth; j++) {
+        inputs[i * depth + j] = j == 0 ? ItemIds.BOS : tokens[j - 1];
+        targets[i * depth + j] = tokens[j];
+        for (int allowed : ids.trie().next(prefix)) {
+          bias[(i * depth + j) * vocab + allowed] = 0;
+        }
+        prefix.add(tokens[j]);
+      }
+    }
+    Tensor logits = decoder.forward(Tensors.fromLongs(inputs, b, depth), enc.states(), enc.mask(), dropout)
+        .add(Tensors.fromFloats(bias, b, depth, vocab));
+    Tensor perToken = torch.cross_entropy_loss(logits.view(b * depth, vocab), Tensors.fromLongs(targets, b * depth));
+    return perToken.mul(new Scalar(depth));
+  }
+
+  /** Log-probability of every catalogue item's identifier, per example [B][N] (no gradients). */
+  public float[][] scoreAll(List<Example> batch) {
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Encoded enc = encode(batch, 0);
+      return ids.scheme == ItemIds.Scheme.ATOMIC ? atomicScores(enc, batch.size()) : semanticScores(enc, batch.size());
+    }
+  }
+
+  private float[][] atomicScores(Encoded enc, int b) {
+    long[] bos = new long[b];
+    Tensor logits = decoder.forward(Tensors.fromLongs(bos, b, 1), enc.states(), enc.mask(), 0).select(1, 0)
+        .narrow(1, 1, items.size()).log_softmax(1);
+    float[] flat = Tensors.toFloats(logits);
+    float[][] out = new float[b][];
+    for (int i = 0; i < b; i++) {
+      out[i] = Arrays.copyOfRange(flat, i * items.size(), (i + 1) * items.size());
+    }
+    return out;
+  }
+
+  /** Teacher-forces every identifier once per example: causal masking gives all prefixes' distributions. */
+  private float[][] semanticScores(Encoded enc, int b) {
+    int n = items.size(), depth = ids.depth(), vocab = ids.vocabulary();
+    long[] inputs = new long[n * depth];
+    for (int i = 0; i < n; i++) {
+      int[] tokens = ids.tokensOf(i);
+      for (int j = 1; j < depth; j++) {
+        inputs[i * depth + j] = tokens[j - 1];
+      }
+    }
+    Tensor input = Tensors.fromLongs(inputs, n, depth);
+    Map<List<Integer>, int[]> allowedCache = new HashMap<>();
+    float[][] out = new float[b][n];
+    for (int e = 0; e < b; e++) {
+      Tensor memory = enc.states().narrow(0, e, 1).expand(n, -1, -1);
+      Tensor mask = enc.mask().narrow(0, e, 1).expand(n, -1);
+      float[] logits = Tensors.toFloats(decoder.forward(input, memory, mask, 0));
+      for (int i = 0; i < n; i++) {
+        int[] tokens = ids.tokensOf(i);
+        double score = 0;
+        List<Integer> prefix = new ArrayList<>();
+        for (int j = 0; j < depth; j++) {
+          float[] row = Arrays.copyOfRange(logits, (i * depth + j) * vocab, (i * depth + j + 1) * vocab);
+          int[] allowed = allowedCache.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
+          score += row[tokens[j]] - BeamSearch.logSumExp(row, allowed);
+          prefix.add(tokens[j]);
+        }
+        out[e][i] = (float) score;
+      }
+    }
+    return out;
+  }
+
+  /** The top {@code k} items for one example by constrained beam search, best first. */
+  public List<ScoredItem> topK(Example example, int k, int beamWidth) {
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Encoded enc = encode(List.of(example), 0);
+      List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), ids.depth(), beamWidth, k, prefixes -> {
+        int p = prefixes.size(), len = prefixes.get(0).size() + 1;
+        long[] tokens = new long[p * len];
+        for (int i = 0; i < p; i++) {
+          for (int j = 0; j < len - 1; j++) {
+            tokens[i * len + j + 1] = prefixes.get(i).get(j);
+          }
+        }
+        Tensor logits = decoder.forward(Tensors.fromLongs(tokens, p, len), enc.states().expand(p, -1, -1),
+            enc.mask().expand(p, -1), 0).select(1, len - 1);
+        float[] flat = Tensors.toFloats(logits);
+        int vocab = ids.vocabulary();
+        float[][] rows = new float[p][];
+        for (int i = 0; i < p; i++) {
+          rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        }
+        return rows;
+      });
+      List<ScoredItem> out = new ArrayList<>();
+      for (BeamSearch.Beam beam : beams) {
+        out.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
+      }
+      return out;
+    }
+  }
+
+  /** L2-normalised sentence embeddings of {@code texts} from the encoder, [N][H] (no gradients). */
+  public float[][] embed(List<String> texts) {
+    return TextEmbedder.embed(encoder, tokenizer, config.backbone().pooling, texts);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}

@@ -1,0 +1,72 @@
+package org.gemsj.model;
+
+import java.io.IOException;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BertEncoder;
+import org.gemsj.backbone.TextTokenizer;
+import org.gemsj.data.Item;
+import org.gemsj.torch.Tensors;
+
+/** Builds a fresh generative model: the pretrained encoder, item identifiers, a new decoder. */
+public final class ModelFactory {
+  /** Structure choices; {@code decoderWidth} 0 means the encoder's width. */
+  public record Options(Backbone backbone, ItemIds.Scheme ids, int levels, int codebook, int decoderLayers,
+      int decoderWidth, int decoderHeads, int decoderFfn, int maxTokens, int historyLength) {
+    public static Options defaults(Backbone backbone) {
+      return new Options(backbone, ItemIds.Scheme.ATOMIC, 3, 16, 1, 0, 6, 1024, 64, 20);
+    }
+  }
+
+  private ModelFactory() {}
+
+  public static GenerativeModel create(Options o, List<Item> items, long seed) throws IOException {
+    if (items.isEmpty()) {
+      throw new IllegalArgumentException("the catalogue is empty");
+    }
+    torch.manual_seed(seed);
+    Params params = new Params();
+    BertEncoder encoder = BertEncoder.pretrained(o.backbone(), params, "encoder.");
+    float[][] itemVectors;
+    try (TextTokenizer tokenizer = new TextTokenizer(o.backbone(), o.maxTokens())) {
+      itemVectors = TextEmbedder.embed(encoder, tokenizer, o.backbone().pooling,
+          items.stream().map(Item::document).toList());
+    }
+    ItemIds ids;
+    ResidualKMeans.Result quantised = null;
+    if (o.ids() == ItemIds.Scheme.ATOMIC) {
+      ids = ItemIds.atomic(items.size());
+    } else {
+      quantised = ResidualKMeans.fit(itemVectors, o.levels(), o.codebook(), 25, seed);
+      ids = ItemIds.semantic(quantised.codes(), o.codebook());
+    }
+    int hidden = encoder.config.hidden();
+    int width = o.decoderWidth() > 0 ? o.decoderWidth() : hidden;
+    DecoderConfig dc = new DecoderConfig(o.decoderLayers(), width, o.decoderHeads(), o.decoderFfn(),
+        ids.vocabulary(), ids.depth());
+    torch.manual_seed(seed + 1);
+    ItemDecoder decoder = ItemDecoder.create(dc, params, "decoder.", hidden);
+    if (width == hidden) { // start identifier tokens from what the encoder already knows
+      if (quantised == null) {
+        decoder.initTokenEmbeddings(1, matrix(itemVectors));
+      } else {
+        for (int l = 0; l < o.levels(); l++) {
+          decoder.initTokenEmbeddings(1 + l * o.codebook(), matrix(quantised.centroids()[l]));
+        }
+      }
+    }
+    ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength());
+    return new GenerativeModel(config, params, encoder, decoder, ids, items);
+  }
+
+  private static Tensor matrix(float[][] rows) {
+    int n = rows.length, d = rows[0].length;
+    float[] flat = new float[n * d];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(rows[i], 0, flat, i * d, d);
+    }
+    return Tensors.fromFloats(flat, n, d);
+  }
+}

@@ -1,0 +1,92 @@
+package org.gemsj.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gemsj.backbone.BertEncoder;
+import org.gemsj.data.Item;
+import org.gemsj.io.AtomicFiles;
+
+/**
+ * A trained model as a self-contained directory: config.json (structure), items.json (the
+ * catalogue and each item's identifier tokens) and weights.bin. Nothing else (no training data)
+ * is needed to load it; the tokenizer comes with the backbone's jar.
+ */
+public final class ModelStore {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The catalogue entry saved with the model. */
+  record SavedItem(String id, String title, String text, List<String> categories, int[] tokens) {}
+
+  record SavedIds(ItemIds.Scheme scheme, int levels, int codebook, int suffixes, List<SavedItem> items) {}
+
+  private ModelStore() {}
+
+  /** Writes the model to {@code dir}, replacing what was there only once the new copy is complete. */
+  public static void save(GenerativeModel model, Path dir) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path staging = Files.createTempDirectory(parent, dir.getFileName() + ".staging");
+    List<SavedItem> items = new ArrayList<>();
+    for (int i = 0; i < model.items().size(); i++) {
+      Item it = model.items().get(i);
+      items.add(new SavedItem(it.id(), it.title(), it.text(), it.categories(), model.ids.tokensOf(i)));
+    }
+    ItemIds ids = model.ids;
+    AtomicFiles.write(staging.resolve("config.json"), JSON.writeValueAsBytes(model.config));
+    AtomicFiles.write(staging.resolve("items.json"),
+        JSON.writeValueAsBytes(new SavedIds(ids.scheme, ids.levels, ids.codebook, ids.suffixes, items)));
+    Map<String, org.bytedeco.pytorch.Tensor> weights = new LinkedHashMap<>(model.params.asMap());
+    ParamFile.write(staging.resolve("weights.bin"), weights);
+    Path old = null;
+    if (Files.exists(dir)) {
+      old = Files.createTempDirectory(parent, dir.getFileName() + ".old");
+      Files.delete(old);
+      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.syncDirectory(parent);
+    if (old != null) {
+      deleteTree(old);
+    }
+  }
+
+  public static GenerativeModel load(Path dir) throws IOException {
+    for (String f : List.of("config.json", "items.json", "weights.bin")) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        throw new IOException(dir + " is not a saved GEMS-J model: " + f + " is missing");
+      }
+    }
+    ModelConfig config = JSON.readValue(dir.resolve("config.json").toFile(), ModelConfig.class);
+    SavedIds saved = JSON.readValue(dir.resolve("items.json").toFile(), SavedIds.class);
+    List<Item> items = new ArrayList<>();
+    int[][] tokens = new int[saved.items().size()][];
+    for (int i = 0; i < tokens.length; i++) {
+      SavedItem s = saved.items().get(i);
+      items.add(new Item(s.id(), s.title(), s.text(), s.categories()));
+      tokens[i] = s.tokens();
+    }
+    ItemIds ids = ItemIds.fromTokens(saved.scheme(), saved.levels(), saved.codebook(), saved.suffixes(), tokens);
+    Params params = ParamFile.read(dir.resolve("weights.bin"));
+    BertEncoder encoder = BertEncoder.attach(config.encoder(), params, "encoder.");
+    ItemDecoder decoder = ItemDecoder.attach(config.decoder(), params, "decoder.");
+    return new GenerativeModel(config, params, encoder, decoder, ids, items);
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package org.gemsj.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.backbone.Lora;
+import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.Params;
+import org.gemsj.optim.GemsConfig;
+import org.gemsj.optim.GemsOptimizer;
+import org.gemsj.optim.LrSchedule;
+import org.gemsj.optim.Method;
+import org.gemsj.optim.TaskBatch;
+import org.gemsj.torch.Tensors;
+
+/**
+ * What a training method trains and how: the encoder's optimizer (GEMS, GaLore, AdamW, or
+ * AdamW on LoRA adapters) and the decoder's (always AdamW), over the model's parameters.
+ */
+public final class Adaptation {
+  private final TrainConfig config;
+  private final GenerativeModel model;
+  private final Params lora = new Params();
+  private final Map<String, Lora> adapters = new LinkedHashMap<>();
+  private final GemsOptimizer encoderOptimizer;
+  private final GemsOptimizer decoderOptimizer;
+  private final Map<String, Tensor> trainable = new LinkedHashMap<>();
+
+  public Adaptation(TrainConfig config, GenerativeModel model, Map<String, Tensor> protectedBases) {
+    this.config = config;
+    this.model = model;
+    List<String> targeted = model.encoder.targetedNames();
+    List<String> encoderOthers = new ArrayList<>(model.encoder.allNames());
+    encoderOthers.removeAll(targeted);
+    int warmup = (int) Math.round(config.warmupFraction() * config.steps());
+    LrSchedule encoderSchedule = new LrSchedule(config.lr(), warmup, config.steps() + 1, 0.0);
+    GemsConfig.Builder encoder = GemsConfig.builder().schedule(encoderSchedule).weightDecay(config.weightDecay())
+        .seed(config.seed());
+    List<GemsOptimizer.Param> encTargeted = new ArrayList<>(), encOthers = new ArrayList<>();
+    switch (config.method()) {
+      case GEMS, GALORE -> {
+        boolean single = config.method() == TrainMethod.GALORE || config.singleSubspace();
+        encoder.method(single ? Method.GALORE : Method.GEMS).rankShared(config.rankShared())
+            .rankTask(config.rankTask()).refreshInterval(config.refreshInterval()).alpha(config.alpha())
+            .nullSpace(config.usesNullSpace());
+        targeted.forEach(n -> encTargeted.add(param(n, model.params.get(n))));
+        encoderOthers.forEach(n -> encOthers.add(param(n, model.params.get(n))));
+      }
+      case FULL -> {
+        encoder.method(Method.ADAMW);
+        targeted.forEach(n -> encTargeted.add(param(n, model.params.get(n))));
+        encoderOthers.forEach(n -> encOthers.add(param(n, model.params.get(n))));
+      }
+      case LORA -> {
+        encoder.method(Method.ADAMW);
+        model.encoder.allNames().forEach(n -> model.params.get(n).set_requires_grad(false));
+        for (String n : targeted) {
+          Tensor w = model.params.get(n);
+          long out = w.size(0), in = w.size(1);
+          Tensor a = lora.add(n + ".lora_a", torch.rand(config.loraRank(), in).mul_(new Scalar(2))
+              .sub_(new Scalar(1)).mul_(new Scalar(1 / Math.sqrt(in)))); // PEFT's kaiming-uniform bound
+          Tensor b = lora.add(n + ".lora_b", torch.zeros(out, config.loraRank()));
+          Lora adapter = new Lora(a, b, config.loraAlpha() / config.loraRank(), config.loraDropout());
+          adapters.put(n, adapter);
+          model.encoder.addLora(n, adapter);
+          encOthers.add(param(n + ".lora_a", a));
+          encOthers.add(param(n + ".lora_b", b));
+        }
+      }
+      default -> throw new IllegalStateException();
+    }
+    encoderOptimizer = new GemsOptimizer(encoder.build(), encTargeted, encOthers);
+    if (config.usesNullSpace()) {
+      for (String n : targeted) {
+        encoderOptimizer.setNullBasis(n, protectedBases.get(n));
+      }
+    }
+    List<GemsOptimizer.Param> dec = new ArrayList<>();
+    for (String n : model.decoder.names()) {
+      dec.add(param(n, model.params.get(n)));
+    }
+    LrSchedule decoderSchedule = new LrSchedule(config.decoderLr(), warmup, config.steps() + 1, 0.0);
+    decoderOptimizer = new GemsOptimizer(GemsConfig.builder().method(Method.ADAMW).schedule(decoderSchedule)
+        .weightDecay(config.weightDecay()).build(), List.of(), dec);
+  }
+
+  private GemsOptimizer.Param param(String name, Tensor t) {
+    trainable.put(name, t);
+    return new GemsOptimizer.Param(name, t);
+  }
+
+  /** Every tensor that receives gradients, by name. */
+  public Map<String, Tensor> trainable() {
+    return trainable;
+  }
+
+  /** Applies one step from the two task batches' gradients; returns the encoder optimizer's report. */
+  public GemsOptimizer.StepReport step(TaskBatch search, TaskBatch rec) {
+    GemsOptimizer.StepReport report = encoderOptimizer.step(search, rec);
+    decoderOptimizer.step(search, rec);
+    return report;
+  }
+
+  public long stateBytes() {
+    return encoderOptimizer.stateBytes() + decoderOptimizer.stateBytes();
+  }
+
+  /** The weights to save for inference: LoRA adapters merged into their weights (W + s B A). */
+  public Map<String, Tensor> inferenceWeights() {
+    Map<String, Tensor> out = new LinkedHashMap<>(model.params.asMap());
+    try (NoGradGuard g = new NoGradGuard()) {
+      adapters.forEach((n, a) -> out.put(n, model.params.get(n).add(a.b().mm(a.a()).mul(new Scalar(a.scale())))));
+    }
+    return out;
+  }
+
+  /** Optimizer states and LoRA weights, for a checkpoint. */
+  public void save(Path dir) throws IOException {
+    encoderOptimizer.save(dir.resolve("encoder-optimizer.bin"));
+    decoderOptimizer.save(dir.resolve("decoder-optimizer.bin"));
+    if (!adapters.isEmpty()) {
+      org.gemsj.model.ParamFile.write(dir.resolve("lora.bin"), lora.asMap());
+    }
+  }
+
+  public void load(Path dir) throws IOException {
+    encoderOptimizer.load(dir.resolve("encoder-optimizer.bin"));
+    decoderOptimizer.load(dir.resolve("decoder-optimizer.bin"));
+    if (!adapters.isEmpty()) {
+      Params saved = org.gemsj.model.ParamFile.read(dir.resolve("lora.bin"));
+      try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
+        for (String n : lora.names()) {
+          lora.get(n).copy_(saved.get(n));
+        }
+      }
+    }
+  }
+
+  static Map<String, Tensor> snapshot(Map<String, Tensor> tensors) {
+    Map<String, Tensor> copy = new LinkedHashMap<>();
+    tensors.forEach((n, t) -> copy.put(n, Tensors.keep(t.detach().clone())));
+    return copy;
+  }
+}
