@@ -72,7 +72,8 @@ public final class RankingMetrics {
 
   private static float checkedTarget(float[] scores, int target, String what) {
     if (target < 0 || target >= scores.length) {
-      throw new IllegalArgumentException(what + ": target index " + target + " outside 0.." + (scores.length - 1));
+      throw new IllegalArgumentException(
+          what + ": target index " + target + " outside 0.." + (scores.length - 1));
     }
     float t = scores[target];
     if (Float.isNaN(t)) {

@@ -53,9 +53,8 @@ public final class ReportWriter {
   private static void metricsSections(StringBuilder md, MetricsDoc m) {
     md.append("Method `").append(m.method()).append("`, backbone `").append(m.backbone())
         .append("`, training time ").append(duration(m.trainSeconds())).append(".\n\n");
-    Object counts = m.extra().get("counts");
-    if (counts != null) {
-      md.append("Examples: `").append(counts).append("`.\n\n");
+    if (m.extra().get("counts") instanceof Map<?, ?> counts && !counts.isEmpty()) {
+      md.append("Examples: ").append(counts(counts)).append(".\n\n");
     }
     md.append("## Test metrics (full catalogue ranking)\n\n");
     md.append("Each target is ranked against every catalogue item; ties count against the target, so a "
@@ -72,7 +71,8 @@ public final class ReportWriter {
     }
     if (!m.valid().isEmpty()) {
       md.append("## Validation metrics (final model)\n\n");
-      md.append(MetricsTable.markdown(Map.of(m.method(), m.valid()), MetricsTable.DEFAULT_COLUMNS)).append('\n');
+      md.append(MetricsTable.markdown(Map.of(m.method(), m.valid()), MetricsTable.DEFAULT_COLUMNS))
+          .append('\n');
     }
   }
 
@@ -87,6 +87,22 @@ public final class ReportWriter {
     } catch (IllegalArgumentException e) {
       return Map.of();
     }
+  }
+
+  /** {"test": {"search": 10, "rec": 9}} -> "test search 10, rec 9". */
+  private static String counts(Map<?, ?> counts) {
+    StringBuilder sb = new StringBuilder();
+    counts.forEach((split, perTask) -> {
+      sb.append(sb.length() == 0 ? "" : "; ").append(split);
+      if (perTask instanceof Map<?, ?> pt) {
+        StringBuilder tasks = new StringBuilder();
+        pt.forEach((t, n) -> tasks.append(tasks.length() == 0 ? " " : ", ").append(t).append(' ').append(n));
+        sb.append(tasks);
+      } else {
+        sb.append(' ').append(perTask);
+      }
+    });
+    return sb.toString();
   }
 
   private static void validSummary(StringBuilder md, TrainLog log) {

@@ -95,6 +95,7 @@ public final class TrainingPlots {
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setAntiAlias(true);
+    chart.getStyler().setYAxisDecimalPattern("0.###"); // the default prints 0.05 as ".05"
     return chart;
   }
 

@@ -80,7 +80,7 @@ class BaselineScorersTest {
 
   @Test
   void scoresFollowCatalogueOrderOnLargerIndex() throws Exception {
-    // enough documents for several segments; item k mentions "wordk" so only it matches
+    // item k alone mentions "wordk": its score lands at index k whatever Lucene's doc order
     List<Item> items = new java.util.ArrayList<>();
     for (int i = 0; i < 3000; i++) {
       items.add(new Item("x" + i, "shared word" + i, "", List.of()));
@@ -112,7 +112,8 @@ class BaselineScorersTest {
     assertEquals((1 + 0.25 + 1.0 / 3) / 3, r.full().get(Task.REC).get("mrr@5"), 1e-12);
 
     Example train = new Example("t", Task.SEARCH, List.of(), "q", "i3", 0);
-    assertArrayEquals(new float[] {0, 0, 0, 1}, PopularityScorer.fromTrainTargets(items, List.of(train)).counts());
+    assertArrayEquals(new float[] {0, 0, 0, 1},
+        PopularityScorer.fromTrainTargets(items, List.of(train)).counts());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new PopularityScorer(items, List.of("zz9")));
     assertTrue(e.getMessage().contains("zz9"));

@@ -132,7 +132,8 @@ class EvaluatorTest {
 
     // peak one to the right of the target (never at the right edge here): the peak item beats the
     // target and the item two to the right ties it, so the full rank is 3
-    EvalResult off = new Evaluator().evaluate(items, ex, peakAt(n, e -> idx(e.target()) + 1, new ArrayList<>()), 1);
+    Scorer offByOne = peakAt(n, e -> idx(e.target()) + 1, new ArrayList<>());
+    EvalResult off = new Evaluator().evaluate(items, ex, offByOne, 1);
     Map<String, Double> full = off.full().get(Task.REC);
     assertEquals(1.0, full.get("hr@5"), EPS);
     assertEquals(1.0 / 3, full.get("mrr@5"), EPS);
