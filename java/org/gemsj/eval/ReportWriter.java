@@ -1,5 +1,6 @@
 package org.gemsj.eval;
 
+import org.gemsj.io.AtomicFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

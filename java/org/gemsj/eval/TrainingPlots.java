@@ -1,5 +1,6 @@
 package org.gemsj.eval;
 
+import org.gemsj.io.AtomicFiles;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
