@@ -48,6 +48,52 @@ public final class AtomicFiles {
     }
   }
 
+  /** Fills a fresh directory. */
+  @FunctionalInterface
+  public interface DirectoryBody {
+    void write(Path dir) throws IOException;
+  }
+
+  /**
+   * Replaces directory {@code dir} by one that {@code body} fills: the new copy is written and
+   * synced beside it first, so a crash leaves the old directory or the new one (or, between
+   * the two renames, the complete new one under its staging name and the old under ".old").
+   */
+  public static void replaceDirectory(Path dir, DirectoryBody body) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path staging = Files.createTempDirectory(parent, dir.getFileName() + ".staging");
+    try {
+      body.write(staging);
+      syncDirectory(staging);
+      Path old = null;
+      if (Files.exists(dir)) {
+        old = parent.resolve(dir.getFileName() + ".old");
+        deleteTree(old);
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+      }
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(parent);
+      if (old != null) {
+        deleteTree(old);
+      }
+    } finally {
+      deleteTree(staging);
+    }
+  }
+
+  /** Deletes a file tree if it exists. */
+  public static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   /** Makes a rename durable; some file systems cannot sync a directory, which is harmless. */
   public static void syncDirectory(Path dir) {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

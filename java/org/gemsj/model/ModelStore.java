@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.bytedeco.pytorch.Tensor;
 import org.gemsj.backbone.BertEncoder;
 import org.gemsj.data.Item;
 import org.gemsj.io.AtomicFiles;
@@ -33,31 +30,23 @@ public final class ModelStore {
 
   /** Writes the model to {@code dir}, replacing what was there only once the new copy is complete. */
   public static void save(GenerativeModel model, Path dir) throws IOException {
-    Path parent = dir.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path staging = Files.createTempDirectory(parent, dir.getFileName() + ".staging");
+    save(model, model.params.asMap(), dir);
+  }
+
+  /** Saves with {@code weights} in place of the model's own (e.g. LoRA adapters merged in). */
+  public static void save(GenerativeModel model, Map<String, Tensor> weights, Path dir) throws IOException {
     List<SavedItem> items = new ArrayList<>();
     for (int i = 0; i < model.items().size(); i++) {
       Item it = model.items().get(i);
       items.add(new SavedItem(it.id(), it.title(), it.text(), it.categories(), model.ids.tokensOf(i)));
     }
     ItemIds ids = model.ids;
-    AtomicFiles.write(staging.resolve("config.json"), JSON.writeValueAsBytes(model.config));
-    AtomicFiles.write(staging.resolve("items.json"),
-        JSON.writeValueAsBytes(new SavedIds(ids.scheme, ids.levels, ids.codebook, ids.suffixes, items)));
-    Map<String, org.bytedeco.pytorch.Tensor> weights = new LinkedHashMap<>(model.params.asMap());
-    ParamFile.write(staging.resolve("weights.bin"), weights);
-    Path old = null;
-    if (Files.exists(dir)) {
-      old = Files.createTempDirectory(parent, dir.getFileName() + ".old");
-      Files.delete(old);
-      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.syncDirectory(parent);
-    if (old != null) {
-      deleteTree(old);
-    }
+    AtomicFiles.replaceDirectory(dir, staging -> {
+      AtomicFiles.write(staging.resolve("config.json"), JSON.writeValueAsBytes(model.config));
+      AtomicFiles.write(staging.resolve("items.json"),
+          JSON.writeValueAsBytes(new SavedIds(ids.scheme, ids.levels, ids.codebook, ids.suffixes, items)));
+      ParamFile.write(staging.resolve("weights.bin"), weights);
+    });
   }
 
   public static GenerativeModel load(Path dir) throws IOException {
@@ -80,13 +69,5 @@ public final class ModelStore {
     BertEncoder encoder = BertEncoder.attach(config.encoder(), params, "encoder.");
     ItemDecoder decoder = ItemDecoder.attach(config.decoder(), params, "decoder.");
     return new GenerativeModel(config, params, encoder, decoder, ids, items);
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -1,0 +1,309 @@
+package org.gemsj.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.data.Dataset;
+import org.gemsj.data.Example;
+import org.gemsj.data.SplitData;
+import org.gemsj.data.Splitter;
+import org.gemsj.data.Task;
+import org.gemsj.eval.Bm25Scorer;
+import org.gemsj.eval.EvalResult;
+import org.gemsj.eval.Evaluator;
+import org.gemsj.eval.MetricsDoc;
+import org.gemsj.eval.MetricsJson;
+import org.gemsj.eval.MetricsTable;
+import org.gemsj.eval.PopularityScorer;
+import org.gemsj.eval.ReportWriter;
+import org.gemsj.eval.TrainLog;
+import org.gemsj.eval.TrainLogWriter;
+import org.gemsj.io.AtomicFiles;
+import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.ModelFactory;
+import org.gemsj.model.ModelStore;
+import org.gemsj.model.ParamFile;
+import org.gemsj.model.Params;
+import org.gemsj.optim.GemsOptimizer;
+import org.gemsj.optim.TaskBatch;
+
+/**
+ * Fine-tunes the generative model on both tasks and evaluates it: baselines, null space,
+ * mixed-task steps with one backward pass per task, validation with early stopping, atomic
+ * checkpoints that resume exactly, then metrics.json, the saved model and report.md in OUT.
+ */
+public final class Trainer {
+  public static final String CONFIG = "train_config.json";
+  public static final String CHECKPOINT = "checkpoint";
+  public static final String MODEL = "model";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .findAndRegisterModules();
+
+  private final TrainConfig config;
+  private final PrintStream log;
+
+  public Trainer(TrainConfig config, PrintStream log) {
+    config.check();
+    this.config = config;
+    this.log = log;
+  }
+
+  /** The config a run in {@code out} was started with (for --resume). */
+  public static TrainConfig savedConfig(Path out) throws IOException {
+    Path file = out.resolve(CONFIG);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(out + " holds no training run to resume (" + CONFIG + " is missing)");
+    }
+    return JSON.readValue(file.toFile(), TrainConfig.class);
+  }
+
+  /** Runs training and the final evaluation; returns metrics.json's content. */
+  public MetricsDoc run(boolean resume) throws IOException {
+    Path out = config.out();
+    Files.createDirectories(out);
+    if (!resume) {
+      AtomicFiles.write(out.resolve(CONFIG), JSON.writeValueAsBytes(config));
+    }
+    log.println("gems: loading " + config.data());
+    Dataset dataset = Dataset.load(config.data());
+    SplitData split = Splitter.split(dataset, config.model().historyLength());
+    if (split.train().isEmpty()) {
+      throw new IllegalArgumentException(config.data() + ": no training examples (every user needs at least "
+          + Splitter.MIN_EVENTS + " events of a task)");
+    }
+    log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
+        split.train().size(), split.valid().size(), split.test().size());
+    log.println("gems: building the model (" + config.model().backbone().cliName + " encoder, "
+        + config.model().ids().name().toLowerCase() + " ids)");
+    GenerativeModel model = ModelFactory.create(config.model(), dataset.items(), config.seed());
+    List<EvalResult> baselines = baselines(model, dataset, split);
+    Map<String, Tensor> bases = null;
+    if (config.usesNullSpace()) {
+      log.println("gems: estimating the null space of the pretrained encoder");
+      bases = NullSpaceEstimator.protectedBases(config.model().backbone(), model.encoder, config.knowledgeCorpus(),
+          config.nullSpaceEnergy(), config.model().maxTokens(), config.cacheDir());
+      logProtectedShare(model, bases);
+    }
+    Adaptation adaptation = new Adaptation(config, model, bases);
+    TrainState state = resume ? restore(model, adaptation) : TrainState.initial();
+    state = train(model, adaptation, split, state);
+    return finish(dataset, split, baselines, state, adaptation.stateBytes());
+  }
+
+  private List<EvalResult> baselines(GenerativeModel model, Dataset dataset, SplitData split) throws IOException {
+    log.println("gems: baselines (bm25, popularity, zero-shot dense) on the test split");
+    List<EvalResult> results = new ArrayList<>();
+    Evaluator evaluator = new Evaluator();
+    try (Bm25Scorer bm25 = new Bm25Scorer(dataset.items())) {
+      results.add(evaluator.evaluate(dataset.items(), split.test(), bm25, config.seed()));
+    }
+    results.add(evaluator.evaluate(dataset.items(), split.test(),
+        PopularityScorer.fromTrainTargets(dataset.items(), split.train()), config.seed()));
+    results.add(evaluator.evaluate(dataset.items(), split.test(), new DenseScorer(model), config.seed()));
+    return results;
+  }
+
+  private void logProtectedShare(GenerativeModel model, Map<String, Tensor> bases) {
+    long kept = 0, total = 0;
+    for (String n : model.encoder.targetedNames()) {
+      kept += bases.get(n).size(1);
+      total += bases.get(n).size(0);
+    }
+    log.printf("gems: protecting %d of %d output directions (%.0f%%) across %d weights%n", kept, total,
+        100.0 * kept / total, bases.size());
+  }
+
+  private TrainState train(GenerativeModel model, Adaptation adaptation, SplitData split, TrainState state)
+      throws IOException {
+    Path out = config.out();
+    List<Example> train = split.train();
+    List<Example> valid = validationSample(split.valid());
+    BatchOrder order = new BatchOrder(train.size(), config.batchSize(), config.seed());
+    Map<String, Tensor> trainable = adaptation.trainable();
+    long startNanos = System.nanoTime();
+    double secondsBefore = state.trainSeconds();
+    try (TrainLogWriter logWriter = new TrainLogWriter(out.resolve(TrainLog.FILE_NAME));
+        ProgressBar bar = new ProgressBarBuilder().setTaskName(config.name()).setInitialMax(config.steps())
+            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
+            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+      bar.stepTo(state.step());
+      while (state.step() < config.steps() && !state.stopped()) {
+        long t = state.step() + 1;
+        long stepStart = System.nanoTime();
+        torch.manual_seed(config.seed() * 1_000_003L + t); // dropout masks depend on (seed, step) only
+        List<Example> search = new ArrayList<>(), rec = new ArrayList<>();
+        for (int i : order.batch(t)) {
+          (train.get(i).task() == Task.SEARCH ? search : rec).add(train.get(i));
+        }
+        double[] losses = new double[2];
+        GemsOptimizer.StepReport report;
+        try (PointerScope scope = new PointerScope()) {
+          TaskBatch s = backward(model, search, trainable, losses, 0);
+          TaskBatch r = backward(model, rec, trainable, losses, 1);
+          report = adaptation.step(s, r);
+        }
+        double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+        double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
+        logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
+            report.gateSearch(), report.gateRec(), report.lr(), rate, seconds));
+        bar.stepTo(t);
+        bar.setExtraMessage(String.format(" loss search %.3f rec %.3f", losses[0], losses[1]));
+        state = new TrainState(t, state.bestScore(), state.bestStep(), state.badEvals(), seconds, false);
+        if (t % config.evalEvery() == 0 || t == config.steps()) {
+          state = validate(model, adaptation, valid, state, logWriter);
+        }
+        if (t % config.checkpointEvery() == 0 || t == config.steps() || state.stopped()) {
+          checkpoint(model, adaptation, state);
+        }
+      }
+    }
+    if (state.stopped()) {
+      log.printf("gems: early stop at step %d (best validation NDCG@10 %.4f at step %d)%n", state.step(),
+          state.bestScore(), state.bestStep());
+    }
+    return state;
+  }
+
+  /** One task's forward and backward pass; its gradients, cloned, for the optimizer. */
+  private TaskBatch backward(GenerativeModel model, List<Example> examples, Map<String, Tensor> trainable,
+      double[] losses, int slot) {
+    if (examples.isEmpty()) {
+      return TaskBatch.absent();
+    }
+    for (Tensor p : trainable.values()) {
+      Tensor g = p.grad();
+      if (g.defined()) {
+        g.zero_();
+      }
+    }
+    Tensor loss = model.loss(examples, config.dropout());
+    losses[slot] = loss.item_double();
+    loss.backward();
+    Map<String, Tensor> grads = new HashMap<>();
+    trainable.forEach((name, p) -> {
+      Tensor g = p.grad();
+      grads.put(name, g.defined() ? g.clone() : torch.zeros_like(p));
+    });
+    return new TaskBatch(grads, examples.size(), losses[slot]);
+  }
+
+  /** Validation examples used during training: up to validLimit per task, a seeded sample. */
+  private List<Example> validationSample(List<Example> valid) {
+    List<Example> out = new ArrayList<>();
+    for (Task task : Task.values()) {
+      List<Example> of = new ArrayList<>(valid.stream().filter(e -> e.task() == task).toList());
+      Collections.shuffle(of, new Random(config.seed()));
+      out.addAll(of.subList(0, Math.min(config.validLimit(), of.size())));
+    }
+    return out;
+  }
+
+  private TrainState validate(GenerativeModel model, Adaptation adaptation, List<Example> valid, TrainState s,
+      TrainLogWriter logWriter) throws IOException {
+    if (valid.isEmpty()) {
+      ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
+      return new TrainState(s.step(), s.bestScore(), s.step(), 0, s.trainSeconds(), false);
+    }
+    EvalResult r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
+    logWriter.valid((int) s.step(), r);
+    double score = r.full().values().stream().mapToDouble(m -> m.get("ndcg@10")).average().orElse(0);
+    if (score > s.bestScore()) {
+      ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
+      return new TrainState(s.step(), score, s.step(), 0, s.trainSeconds(), false);
+    }
+    int bad = s.badEvals() + 1;
+    return new TrainState(s.step(), s.bestScore(), s.bestStep(), bad, s.trainSeconds(), bad >= config.patience());
+  }
+
+  private void checkpoint(GenerativeModel model, Adaptation adaptation, TrainState state) throws IOException {
+    AtomicFiles.replaceDirectory(config.out().resolve(CHECKPOINT), dir -> {
+      ParamFile.write(dir.resolve("weights.bin"), model.params.asMap());
+      adaptation.save(dir);
+      AtomicFiles.write(dir.resolve("state.json"), JSON.writeValueAsBytes(state));
+    });
+  }
+
+  private TrainState restore(GenerativeModel model, Adaptation adaptation) throws IOException {
+    Path dir = config.out().resolve(CHECKPOINT);
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("nothing to resume: " + dir + " does not exist");
+    }
+    Params saved = ParamFile.read(dir.resolve("weights.bin"));
+    try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+      for (String n : model.params.names()) {
+        model.params.get(n).copy_(saved.get(n));
+      }
+    }
+    adaptation.load(dir);
+    TrainState state = JSON.readValue(dir.resolve("state.json").toFile(), TrainState.class);
+    truncateLog(state.step());
+    log.println("gems: resuming at step " + state.step() + " of " + config.steps());
+    return state;
+  }
+
+  /** Drops log lines written after the checkpoint, which the resumed run writes again. */
+  private void truncateLog(long step) throws IOException {
+    Path file = config.out().resolve(TrainLog.FILE_NAME);
+    if (!Files.exists(file)) {
+      return;
+    }
+    StringBuilder kept = new StringBuilder();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      try {
+        if (JSON.readTree(line).path("step").asLong() <= step) {
+          kept.append(line).append('\n');
+        }
+      } catch (IOException torn) {
+        // a line cut by the crash: dropped
+      }
+    }
+    AtomicFiles.write(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private MetricsDoc finish(Dataset dataset, SplitData split, List<EvalResult> baselines, TrainState state,
+      long optimizerBytes) throws IOException {
+    Path out = config.out();
+    log.println("gems: evaluating the best model (step " + state.bestStep() + ") on the test and validation splits");
+    MetricsDoc doc;
+    try (GenerativeModel best = ModelStore.load(out.resolve(MODEL))) {
+      ModelScorer scorer = new ModelScorer(config.name(), best);
+      Evaluator evaluator = new Evaluator();
+      EvalResult test = evaluator.evaluate(dataset.items(), split.test(), scorer, config.seed());
+      EvalResult valid = split.valid().isEmpty() ? null
+          : evaluator.evaluate(dataset.items(), split.valid(), scorer, config.seed());
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("best_step", state.bestStep());
+      extra.put("steps", state.step());
+      extra.put("optimizer_state_bytes", optimizerBytes);
+      extra.put("seed", config.seed());
+      doc = MetricsDoc.of(config.name(), config.model().backbone().cliName, test, valid, baselines,
+          state.trainSeconds(), extra);
+    }
+    MetricsJson.write(out.resolve(MetricsJson.FILE_NAME), doc);
+    ReportWriter.write(out, TrainLog.read(out.resolve(TrainLog.FILE_NAME)), doc,
+        "GEMS-J: " + config.name() + " on " + config.data().getFileName());
+    log.println();
+    log.println(MetricsTable.text(MetricsTable.systems(doc), MetricsTable.DEFAULT_COLUMNS));
+    log.println("gems: wrote " + out.resolve(MetricsJson.FILE_NAME) + ", " + out.resolve(MODEL) + "/, "
+        + out.resolve(ReportWriter.REPORT));
+    return doc;
+  }
+}
