@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "gems-j 0.1.0",
     description = "GEMS-J: fine-tune one model for search and recommendation with gradient multi-subspace tuning.",
-    subcommands = {BenchCommand.class, DataCommand.class})
+    subcommands = {BenchCommand.class, DataCommand.class, TrainCommand.class})
 public final class GemsCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

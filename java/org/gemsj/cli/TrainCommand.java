@@ -1,0 +1,129 @@
+package org.gemsj.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.data.DatasetException;
+import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.model.ItemIds;
+import org.gemsj.model.ModelFactory;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.TrainMethod;
+import org.gemsj.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `gems train`: fine-tune on a dataset directory, or on the embedded synthetic default with
+ * {@code --preset demo}. Options left out take the preset's (or the general) defaults.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Fine-tune the model on search + recommendation and evaluate it (writes OUT/metrics.json, "
+        + "OUT/model/, OUT/report.md, OUT/train_log.jsonl).")
+final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--data", description = "dataset directory (docs/DATA.md)") Path data;
+  @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train on it")
+  String preset;
+  @Option(names = "--out", description = "output directory") Path out;
+  @Option(names = "--resume", description = "continue the run in this output directory from its last checkpoint")
+  Path resume;
+  @Option(names = "--method", description = "gems (default), galore, lora or full") String method;
+  @Option(names = "--no-null-space", description = "gems ablation: no null-space projection") boolean noNullSpace;
+  @Option(names = "--single-subspace", description = "gems ablation: one shared subspace, no task subspaces")
+  boolean singleSubspace;
+  @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone;
+  @Option(names = "--ids", description = "atomic (default) or semantic item identifiers") String ids;
+  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 240)") Integer steps;
+  @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32)") Integer batch;
+  @Option(names = "--seed", description = "seed of everything random (default 7)") Long seed;
+  @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore 2e-4, lora 5e-4, full 5e-5)")
+  Double lr;
+  @Option(names = "--decoder-lr", description = "decoder peak learning rate (default 1e-3)") Double decoderLr;
+  @Option(names = "--rank-shared", description = "r_sh (default 128)") Integer rankShared;
+  @Option(names = "--rank-task", description = "r_task (default r_sh / 2)") Integer rankTask;
+  @Option(names = "--refresh", description = "steps between basis refreshes (default 200; demo 50)") Integer refresh;
+  @Option(names = "--alpha", description = "GEMS/GaLore update scale (default 1)") Double alpha;
+  @Option(names = "--lora-rank", description = "LoRA rank (default 16)") Integer loraRank;
+  @Option(names = "--lora-alpha", description = "LoRA alpha (default 32)") Double loraAlpha;
+  @Option(names = "--lora-dropout", description = "LoRA dropout (default 0.05)") Double loraDropout;
+  @Option(names = "--null-space-energy", description = "share of activation energy protected (default 0.9)")
+  Double nullSpaceEnergy;
+  @Option(names = "--knowledge-corpus", description = "general-domain text, one sentence per line (default: the shipped corpus)")
+  Path knowledgeCorpus;
+  @Option(names = "--history", description = "past events shown to the model (default 20; demo 10)") Integer history;
+  @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 64)") Integer maxTokens;
+  @Option(names = "--decoder-layers", description = "decoder layers (default 1)") Integer decoderLayers;
+  @Option(names = "--levels", description = "semantic ids: k-means levels (default 3)") Integer levels;
+  @Option(names = "--codebook", description = "semantic ids: codes per level (default 16)") Integer codebook;
+  @Option(names = "--eval-every", description = "steps between validations (default 50; demo 40)") Integer evalEvery;
+  @Option(names = "--patience", description = "validations without improvement before stopping (default 5)")
+  Integer patience;
+  @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)") Integer checkpointEvery;
+  @Option(names = "--valid-limit", description = "validation examples per task during training (default 200)")
+  Integer validLimit;
+  @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      Trainer trainer;
+      boolean resuming = resume != null;
+      if (resuming) {
+        trainer = new Trainer(Trainer.savedConfig(resume), System.out);
+      } else {
+        trainer = new Trainer(config(), System.out);
+      }
+      trainer.run(resuming);
+      return 0;
+    } catch (DatasetException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    } catch (IllegalArgumentException e) {
+      System.err.println("gems train: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  TrainConfig config() throws Exception {
+    boolean demo = "demo".equals(preset);
+    if (preset != null && !demo) {
+      throw new IllegalArgumentException("unknown --preset '" + preset + "' (the one preset is demo)");
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("--out is required");
+    }
+    if (demo && data == null) {
+      data = out.resolve("data");
+      if (!Files.isRegularFile(data.resolve("events.jsonl"))) {
+        System.out.println("gems: generating the demo dataset (gems data synth --seed 7) into " + data);
+        SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
+      }
+    }
+    if (data == null) {
+      throw new IllegalArgumentException("--data DIR or --preset demo is required");
+    }
+    TrainMethod m = TrainMethod.fromCli(or(method, "gems"));
+    double defaultLr = switch (m) {
+      case GEMS, GALORE -> 2e-4;
+      case LORA -> 5e-4;
+      case FULL -> 5e-5;
+    };
+    int r = or(rankShared, 128);
+    ModelFactory.Options base = ModelFactory.Options.defaults(Backbone.fromCli(or(backbone, "minilm")));
+    ModelFactory.Options model = new ModelFactory.Options(base.backbone(),
+        ItemIds.Scheme.valueOf(or(ids, "atomic").toUpperCase()), or(levels, base.levels()),
+        or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), base.decoderWidth(),
+        base.decoderHeads(), base.decoderFfn(), or(maxTokens, demo ? 64 : 96), or(history, demo ? 10 : 20));
+    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 240 : 1000),
+        or(batch, 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
+        or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
+        or(loraAlpha, 32.0), or(loraDropout, 0.05), or(nullSpaceEnergy, 0.9), knowledgeCorpus,
+        or(cacheDir, Path.of(System.getProperty("user.home"), ".cache", "gems-j")), or(evalEvery, demo ? 40 : 50),
+        or(patience, 5), or(checkpointEvery, 100), or(validLimit, 200), 99);
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+}
