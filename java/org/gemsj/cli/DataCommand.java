@@ -64,11 +64,13 @@ final class DataCommand implements Runnable {
     @Option(names = "--out", required = true, description = "dataset directory to write")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the search-share choice (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0",
+        description = "seed of the search-share choice (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--search-share", defaultValue = "0.25",
-        description = "movielens/amazon: share of interactions made category-query searches (default: ${DEFAULT-VALUE})")
+        description = "movielens/amazon: share of interactions made category-query searches"
+            + " (default: ${DEFAULT-VALUE})")
     double searchShare;
 
     @Option(names = "--min-rating", defaultValue = "0",

@@ -236,7 +236,8 @@ public final class AmazonConverter {
       problems.add(file, 0, "missing file (" + path + ")");
       return;
     }
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(CsvTable.open(path), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(CsvTable.open(path), StandardCharsets.UTF_8))) {
       String text;
       long line = 0;
       while ((text = in.readLine()) != null) {

@@ -122,7 +122,8 @@ final class CsvTable {
       boolean ok = true;
       for (String column : required) {
         if (!header.containsKey(column)) {
-          problems.add(file, 1, "missing column '" + column + "' (header: " + String.join(",", parser.getHeaderNames()) + ")");
+          problems.add(file, 1, "missing column '" + column + "' (header: "
+              + String.join(",", parser.getHeaderNames()) + ")");
           ok = false;
         }
       }

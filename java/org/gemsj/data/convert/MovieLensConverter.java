@@ -40,7 +40,8 @@ public final class MovieLensConverter {
   public static void convert(Path src, Path outDir, Options o) throws IOException {
     Problems problems = new Problems();
     Map<String, Item> movies = new LinkedHashMap<>();
-    boolean read = CsvTable.read(src.resolve("movies.csv"), List.of("movieId", "title", "genres"), problems, row -> {
+    List<String> columns = List.of("movieId", "title", "genres");
+    boolean read = CsvTable.read(src.resolve("movies.csv"), columns, problems, row -> {
       String id = row.required("movieId");
       String title = row.required("title");
       if (id == null || title == null) {

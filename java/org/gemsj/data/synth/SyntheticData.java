@@ -103,7 +103,8 @@ public final class SyntheticData {
     String text = capitalise(attrs.get(0)) + " and " + attrs.get(1) + " " + type.name() + " in " + colour
         + ", part of " + brand + "'s " + series + " " + type.chain() + " line.";
     String id = String.format("p%04d", products.size());
-    Product p = new Product(new Item(id, title, text, List.of(d.name(), type.chain())), type, brand, colour, attrs);
+    Item item = new Item(id, title, text, List.of(d.name(), type.chain()));
+    Product p = new Product(item, type, brand, colour, attrs);
     products.add(p);
     byType.computeIfAbsent(type, k -> new ArrayList<>()).add(p);
   }
