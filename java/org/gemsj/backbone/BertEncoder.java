@@ -110,6 +110,11 @@ public final class BertEncoder {
     return names;
   }
 
+  /** The full (prefixed) name of one of {@link #weightNames()}. */
+  public String fullName(String name) {
+    return prefix + name;
+  }
+
   /** Full names of every encoder weight. */
   public List<String> allNames() {
     return weightNames().stream().map(n -> prefix + n).toList();

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "gems-j 0.1.0",
     description = "GEMS-J: fine-tune one model for search and recommendation with gradient multi-subspace tuning.",
-    subcommands = {BenchCommand.class, DataCommand.class, TrainCommand.class})
+    subcommands = {BenchCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class,
+        QueryCommands.Search.class, QueryCommands.Recommend.class})
 public final class GemsCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -19,6 +20,19 @@ public final class GemsCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new GemsCli()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The CLI with its error policy: bad input prints one clear line and exits 2, no stack trace. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new GemsCli());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+        commandLine.getErr().println("gems " + commandLine.getCommandName() + ": " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cli;
   }
 }

@@ -34,8 +34,8 @@ final class TrainCommand implements Callable<Integer> {
   boolean singleSubspace;
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone;
   @Option(names = "--ids", description = "atomic (default) or semantic item identifiers") String ids;
-  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 240)") Integer steps;
-  @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32)") Integer batch;
+  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 250)") Integer steps;
+  @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32; demo 16)") Integer batch;
   @Option(names = "--seed", description = "seed of everything random (default 7)") Long seed;
   @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore 2e-4, lora 5e-4, full 5e-5)")
   Double lr;
@@ -51,16 +51,16 @@ final class TrainCommand implements Callable<Integer> {
   Double nullSpaceEnergy;
   @Option(names = "--knowledge-corpus", description = "general-domain text, one sentence per line (default: the shipped corpus)")
   Path knowledgeCorpus;
-  @Option(names = "--history", description = "past events shown to the model (default 20; demo 10)") Integer history;
-  @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 64)") Integer maxTokens;
+  @Option(names = "--history", description = "past events shown to the model (default 20; demo 5)") Integer history;
+  @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 48)") Integer maxTokens;
   @Option(names = "--decoder-layers", description = "decoder layers (default 1)") Integer decoderLayers;
   @Option(names = "--levels", description = "semantic ids: k-means levels (default 3)") Integer levels;
   @Option(names = "--codebook", description = "semantic ids: codes per level (default 16)") Integer codebook;
-  @Option(names = "--eval-every", description = "steps between validations (default 50; demo 40)") Integer evalEvery;
+  @Option(names = "--eval-every", description = "steps between validations (default 50)") Integer evalEvery;
   @Option(names = "--patience", description = "validations without improvement before stopping (default 5)")
   Integer patience;
   @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)") Integer checkpointEvery;
-  @Option(names = "--valid-limit", description = "validation examples per task during training (default 200)")
+  @Option(names = "--valid-limit", description = "validation examples per task during training (default 200; demo 100)")
   Integer validLimit;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
 
@@ -114,13 +114,13 @@ final class TrainCommand implements Callable<Integer> {
     ModelFactory.Options model = new ModelFactory.Options(base.backbone(),
         ItemIds.Scheme.valueOf(or(ids, "atomic").toUpperCase()), or(levels, base.levels()),
         or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), base.decoderWidth(),
-        base.decoderHeads(), base.decoderFfn(), or(maxTokens, demo ? 64 : 96), or(history, demo ? 10 : 20));
-    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 240 : 1000),
-        or(batch, 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
+        base.decoderHeads(), base.decoderFfn(), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
+    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 250 : 1000),
+        or(batch, demo ? 16 : 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
         or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
         or(loraAlpha, 32.0), or(loraDropout, 0.05), or(nullSpaceEnergy, 0.9), knowledgeCorpus,
-        or(cacheDir, Path.of(System.getProperty("user.home"), ".cache", "gems-j")), or(evalEvery, demo ? 40 : 50),
-        or(patience, 5), or(checkpointEvery, 100), or(validLimit, 200), 99);
+        or(cacheDir, Path.of(System.getProperty("user.home"), ".cache", "gems-j")), or(evalEvery, 50),
+        or(patience, 5), or(checkpointEvery, 100), or(validLimit, demo ? 100 : 200), 99);
   }
 
   private static <T> T or(T value, T fallback) {

@@ -19,13 +19,14 @@ import org.gemsj.optim.GemsOptimizer;
 import org.gemsj.optim.LrSchedule;
 import org.gemsj.optim.Method;
 import org.gemsj.optim.TaskBatch;
-import org.gemsj.torch.Tensors;
 
 /**
  * What a training method trains and how: the encoder's optimizer (GEMS, GaLore, AdamW, or
  * AdamW on LoRA adapters) and the decoder's (always AdamW), over the model's parameters.
  */
 public final class Adaptation {
+  static final String WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
+
   private final TrainConfig config;
   private final GenerativeModel model;
   private final Params lora = new Params();
@@ -40,6 +41,11 @@ public final class Adaptation {
     List<String> targeted = model.encoder.targetedNames();
     List<String> encoderOthers = new ArrayList<>(model.encoder.allNames());
     encoderOthers.removeAll(targeted);
+    // The 30k-row word embedding is frozen for every method: a run touches few of its rows, and
+    // AdamW over all of them costs more than the encoder's targeted weights together.
+    String words = model.encoder.fullName(WORD_EMBEDDINGS);
+    encoderOthers.remove(words);
+    model.params.get(words).set_requires_grad(false);
     int warmup = (int) Math.round(config.warmupFraction() * config.steps());
     LrSchedule encoderSchedule = new LrSchedule(config.lr(), warmup, config.steps() + 1, 0.0);
     GemsConfig.Builder encoder = GemsConfig.builder().schedule(encoderSchedule).weightDecay(config.weightDecay())
@@ -142,11 +148,5 @@ public final class Adaptation {
         }
       }
     }
-  }
-
-  static Map<String, Tensor> snapshot(Map<String, Tensor> tensors) {
-    Map<String, Tensor> copy = new LinkedHashMap<>();
-    tensors.forEach((n, t) -> copy.put(n, Tensors.keep(t.detach().clone())));
-    return copy;
   }
 }

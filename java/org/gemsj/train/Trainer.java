@@ -156,9 +156,14 @@ public final class Trainer {
         double[] losses = new double[2];
         GemsOptimizer.StepReport report;
         try (PointerScope scope = new PointerScope()) {
+          long t0 = System.nanoTime();
           TaskBatch s = backward(model, search, trainable, losses, 0);
           TaskBatch r = backward(model, rec, trainable, losses, 1);
+          long t1 = System.nanoTime();
           report = adaptation.step(s, r);
+          if (System.getenv("GEMS_PROFILE") != null) {
+            System.err.printf("%nprofile: backward %.3f s, optimizer %.3f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
+          }
         }
         double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
