@@ -11,8 +11,9 @@ import org.gemsj.torch.Tensors;
 
 /**
  * The backbone's own WordPiece tokenizer (its tokenizer.json, run by DJL's binding of Hugging
- * Face tokenizers), producing padded id / mask / type tensors. Pairs are truncated in their
- * second text only, so a query is never cut to make room for history.
+ * Face tokenizers), producing padded id / mask / type tensors of at most {@code maxLength}
+ * tokens. A pair gives up tokens from the end of its second text first, so a query is never cut
+ * to make room for history; a single text is cut at the end. The closing [SEP] always stays.
  */
 public final class TextTokenizer implements AutoCloseable {
   /** A padded batch: ids, attention mask (1 = token) and token types, all [B, T] int64. */
@@ -35,8 +36,7 @@ public final class TextTokenizer implements AutoCloseable {
         throw new IOException("resource " + backbone.tokenizerResource + " is not on the classpath");
       }
       tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
-          "maxLength", Integer.toString(maxLength), "truncation", "only_second", "padding", "false",
-          "addSpecialTokens", "true"));
+          "truncation", "false", "padding", "false", "addSpecialTokens", "true"));
     }
   }
 
@@ -59,24 +59,52 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   private Batch pad(Encoding[] encodings) {
-    int b = encodings.length, t = 1;
-    for (Encoding e : encodings) {
-      t = Math.max(t, Math.min(maxLength, e.getIds().length));
+    int b = encodings.length;
+    long[][] idRows = new long[b][], typeRows = new long[b][];
+    int t = 1;
+    for (int i = 0; i < b; i++) {
+      long[][] cut = truncate(encodings[i].getIds(), encodings[i].getTypeIds(), maxLength);
+      idRows[i] = cut[0];
+      typeRows[i] = cut[1];
+      t = Math.max(t, cut[0].length);
     }
     long[] ids = new long[b * t], mask = new long[b * t], types = new long[b * t];
     for (int i = 0; i < b; i++) {
-      long[] eIds = encodings[i].getIds(), eTypes = encodings[i].getTypeIds();
-      int n = Math.min(t, eIds.length);
-      for (int j = 0; j < n; j++) {
-        ids[i * t + j] = eIds[j];
+      for (int j = 0; j < idRows[i].length; j++) {
+        ids[i * t + j] = idRows[i][j];
         mask[i * t + j] = 1;
-        types[i * t + j] = eTypes[j];
-      }
-      if (eIds.length > t) { // a single text longer than maxLength: cut it, keep the closing [SEP]
-        ids[i * t + t - 1] = eIds[eIds.length - 1];
+        types[i * t + j] = typeRows[i][j];
       }
     }
     return new Batch(Tensors.fromLongs(ids, b, t), Tensors.fromLongs(mask, b, t), Tensors.fromLongs(types, b, t));
+  }
+
+  /**
+   * Cuts [CLS] first [SEP] (type 0) second [SEP] (type 1) to {@code max} tokens: the second
+   * segment loses its tail first; only if the first alone is too long is it cut too. Each kept
+   * segment keeps its closing [SEP].
+   */
+  static long[][] truncate(long[] ids, long[] types, int max) {
+    if (ids.length <= max) {
+      return new long[][] {ids, types};
+    }
+    int first = 0;
+    while (first < ids.length && types[first] == 0) {
+      first++;
+    }
+    int second = ids.length - first;
+    int keepFirst = second == 0 ? max : Math.min(first, max - Math.min(second, 2));
+    int keepSecond = second == 0 ? 0 : max - keepFirst;
+    long[] outIds = new long[keepFirst + keepSecond], outTypes = new long[keepFirst + keepSecond];
+    System.arraycopy(ids, 0, outIds, 0, keepFirst);
+    System.arraycopy(types, 0, outTypes, 0, keepFirst);
+    outIds[keepFirst - 1] = ids[first - 1]; // the first segment's [SEP]
+    if (keepSecond > 0) {
+      System.arraycopy(ids, first, outIds, keepFirst, keepSecond);
+      System.arraycopy(types, first, outTypes, keepFirst, keepSecond);
+      outIds[keepFirst + keepSecond - 1] = ids[ids.length - 1]; // the second segment's [SEP]
+    }
+    return new long[][] {outIds, outTypes};
   }
 
   @Override

@@ -34,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
   boolean singleSubspace;
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone;
   @Option(names = "--ids", description = "atomic (default) or semantic item identifiers") String ids;
-  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 250)") Integer steps;
+  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 200)") Integer steps;
   @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32; demo 16)") Integer batch;
   @Option(names = "--seed", description = "seed of everything random (default 7)") Long seed;
   @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore 2e-4, lora 5e-4, full 5e-5)")
@@ -115,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
         ItemIds.Scheme.valueOf(or(ids, "atomic").toUpperCase()), or(levels, base.levels()),
         or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), base.decoderWidth(),
         base.decoderHeads(), base.decoderFfn(), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
-    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 250 : 1000),
+    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 200 : 1000),
         or(batch, demo ? 16 : 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
         or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
         or(loraAlpha, 32.0), or(loraDropout, 0.05), or(nullSpaceEnergy, 0.9), knowledgeCorpus,

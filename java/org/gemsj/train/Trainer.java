@@ -59,11 +59,18 @@ public final class Trainer {
 
   private final TrainConfig config;
   private final PrintStream log;
+  private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
 
   public Trainer(TrainConfig config, PrintStream log) {
     config.check();
     this.config = config;
     this.log = log;
+  }
+
+  /** Tests: end the run abruptly after step {@code step} (and its checkpoint, if one is due). */
+  Trainer crashAfter(long step) {
+    crashAfter = step;
+    return this;
   }
 
   /** The config a run in {@code out} was started with (for --resume). */
@@ -177,6 +184,9 @@ public final class Trainer {
         }
         if (t % config.checkpointEvery() == 0 || t == config.steps() || state.stopped()) {
           checkpoint(model, adaptation, state);
+        }
+        if (t == crashAfter) {
+          throw new IllegalStateException("simulated crash after step " + t);
         }
       }
     }

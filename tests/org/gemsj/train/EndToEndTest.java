@@ -37,7 +37,7 @@ class EndToEndTest {
   @Test
   void tinyGemsRunTrainsEvaluatesAndSaves() throws Exception {
     Path data = dir.resolve("data"), out = dir.resolve("out");
-    SyntheticData.generate(data, 3, new SyntheticData.Options(40, 40, 10));
+    SyntheticData.generate(data, 3, new SyntheticData.Options(60, 40, 10));
     TrainConfig config = tinyConfig(data, out, TrainMethod.GEMS, 60);
     MetricsDoc doc = new Trainer(config, System.out).run(false);
 
