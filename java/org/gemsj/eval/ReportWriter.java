@@ -20,6 +20,7 @@ public final class ReportWriter {
   public static final String LOSS_PNG = "loss.png";
   public static final String GATES_PNG = "gates.png";
   public static final String VALID_PNG = "valid.png";
+  public static final String MEMORY_PNG = "memory.png";
   /** Metric followed during training (valid.png and the validation summary). */
   public static final String VALID_METRIC = "ndcg@10";
 
@@ -46,6 +47,11 @@ public final class ReportWriter {
         "Gate values of the search and rec subspaces vs step: how strongly each task's update is let through.");
     plot(md, TrainingPlots.valid(log, VALID_METRIC, outDir.resolve(VALID_PNG)), VALID_PNG, "Validation NDCG@10",
         "Validation NDCG@10 (full catalogue ranking) per task at each validation pass.");
+    if (TrainingPlots.memory(log, outDir.resolve(MEMORY_PNG))) {
+      plot(md, true, MEMORY_PNG, "Memory",
+          "Resident set of the training process and the native heap in use (libtorch's CPU tensors) per step; "
+              + "flat lines mean no step leaks.");
+    }
     Path report = outDir.resolve(REPORT);
     AtomicFiles.write(report, md.toString().getBytes(StandardCharsets.UTF_8));
     return report;

@@ -37,9 +37,17 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
     valid = List.copyOf(valid);
   }
 
-  /** One optimizer step. */
+  /**
+   * One optimizer step. {@code residentMb} (the process's resident set) and {@code nativeHeapMb}
+   * (malloc'd memory in use, where libtorch's CPU tensors live) are null when not measured.
+   */
   public record Step(int step, Double lossSearch, Double lossRec, double gateSearch, double gateRec, double lr,
-      double examplesPerS, double seconds) {}
+      double examplesPerS, double seconds, Double residentMb, Double nativeHeapMb) {
+    public Step(int step, Double lossSearch, Double lossRec, double gateSearch, double gateRec, double lr,
+        double examplesPerS, double seconds) {
+      this(step, lossSearch, lossRec, gateSearch, gateRec, lr, examplesPerS, seconds, null, null);
+    }
+  }
 
   /** One validation pass: task -> metrics keyed as {@link RankingMetrics#KEYS}. */
   public record Valid(int step, Map<Task, Map<String, Double>> metrics) {
@@ -81,7 +89,7 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
         if (type.equals("step")) {
           steps.add(new Step(intField(n, "step"), nullable(n, "loss_search"), nullable(n, "loss_rec"),
               number(n, "gate_search"), number(n, "gate_rec"), number(n, "lr"), number(n, "examples_per_s"),
-              number(n, "seconds")));
+              number(n, "seconds"), nullable(n, "resident_mb"), nullable(n, "native_heap_mb")));
         } else if (type.equals("valid")) {
           Map<Task, Map<String, Double>> m = new EnumMap<>(Task.class);
           for (Task t : Task.values()) {

@@ -39,6 +39,12 @@ public final class TrainLogWriter implements AutoCloseable {
     putNumber(n, "lr", s.lr());
     putNumber(n, "examples_per_s", s.examplesPerS());
     putNumber(n, "seconds", s.seconds());
+    if (s.residentMb() != null) {
+      putNumber(n, "resident_mb", s.residentMb());
+    }
+    if (s.nativeHeapMb() != null) {
+      putNumber(n, "native_heap_mb", s.nativeHeapMb());
+    }
     line(n);
   }
 

@@ -72,6 +72,20 @@ public final class TrainingPlots {
     return any && save(chart, png);
   }
 
+  /** Resident set and native heap (MiB) vs step, when the trainer measured them. */
+  public static boolean memory(TrainLog log, Path png) throws IOException {
+    XYChart chart = chart("Memory", "MiB");
+    Series resident = stepSeries(log, TrainLog.Step::residentMb);
+    Series heap = stepSeries(log, TrainLog.Step::nativeHeapMb);
+    if (!resident.x.isEmpty()) {
+      line(chart.addSeries("resident", resident.x, resident.y), SEARCH, false);
+    }
+    if (!heap.x.isEmpty()) {
+      line(chart.addSeries("native heap", heap.x, heap.y), REC, false);
+    }
+    return !(resident.x.isEmpty() && heap.x.isEmpty()) && save(chart, png);
+  }
+
   /** Validation {@code metric} (e.g. ndcg@10) per task vs step. */
   public static boolean valid(TrainLog log, String metric, Path png) throws IOException {
     XYChart chart = chart("Validation " + MetricsTable.header(metric), MetricsTable.header(metric));

@@ -38,6 +38,7 @@ import org.gemsj.eval.TrainLog;
 import org.gemsj.eval.TrainLogWriter;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.model.GenerativeModel;
+import org.gemsj.nativeops.NativeLibrary;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ParamFile;
@@ -163,19 +164,15 @@ public final class Trainer {
         double[] losses = new double[2];
         GemsOptimizer.StepReport report;
         try (PointerScope scope = new PointerScope()) {
-          long t0 = System.nanoTime();
           TaskBatch s = backward(model, search, trainable, losses, 0);
           TaskBatch r = backward(model, rec, trainable, losses, 1);
-          long t1 = System.nanoTime();
           report = adaptation.step(s, r);
-          if (System.getenv("GEMS_PROFILE") != null) {
-            System.err.printf("%nprofile: backward %.3f s, optimizer %.3f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
-          }
         }
         double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
         logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
-            report.gateSearch(), report.gateRec(), report.lr(), rate, seconds));
+            report.gateSearch(), report.gateRec(), report.lr(), rate, seconds,
+            org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0));
         bar.stepTo(t);
         bar.setExtraMessage(String.format(" loss search %.3f rec %.3f", losses[0], losses[1]));
         state = new TrainState(t, state.bestScore(), state.bestStep(), state.badEvals(), seconds, false);
