@@ -120,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
         or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
         or(loraAlpha, 32.0), or(loraDropout, 0.05), or(nullSpaceEnergy, 0.9), knowledgeCorpus,
         or(cacheDir, Path.of(System.getProperty("user.home"), ".cache", "gems-j")), or(evalEvery, 50),
-        or(patience, 5), or(checkpointEvery, 100), or(validLimit, demo ? 100 : 200), 99);
+        or(patience, 5), or(checkpointEvery, 100), or(validLimit, demo ? 100 : 200));
   }
 
   private static <T> T or(T value, T fallback) {

@@ -8,19 +8,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.gemsj.io.AtomicFiles;
 
 /**
- * Writes a dataset directory. Both files are written to temporary files in the target directory,
- * flushed to disk, then renamed over the targets, so a reader never sees a half-written file.
+ * Writes a dataset directory. Each file is written to a temporary file in the target directory,
+ * flushed to disk, then renamed over its target, so a reader never sees a half-written file.
  * Output is byte-for-byte a function of the input (fixed field order, '\n' line ends).
  */
 public final class DatasetWriter {
@@ -39,87 +36,46 @@ public final class DatasetWriter {
   public static void write(Path dir, List<Item> items, List<Event> events) throws IOException {
     check(items, events);
     Files.createDirectories(dir);
-    Path itemsTmp = Files.createTempFile(dir, "." + Dataset.ITEMS + ".", ".tmp");
-    Path eventsTmp = Files.createTempFile(dir, "." + Dataset.EVENTS + ".", ".tmp");
-    try {
-      readableByAll(itemsTmp);
-      readableByAll(eventsTmp);
-      writeFile(itemsTmp, g -> {
-        for (Item it : items) {
-          g.writeStartObject();
-          g.writeStringField("id", it.id());
-          g.writeStringField("title", it.title());
-          g.writeStringField("text", it.text());
-          g.writeArrayFieldStart("categories");
-          for (String c : it.categories()) {
-            g.writeString(c);
-          }
-          g.writeEndArray();
-          g.writeEndObject();
-          g.writeRaw('\n');
+    AtomicFiles.write(dir.resolve(Dataset.ITEMS), ch -> writeJson(ch, g -> {
+      for (Item it : items) {
+        g.writeStartObject();
+        g.writeStringField("id", it.id());
+        g.writeStringField("title", it.title());
+        g.writeStringField("text", it.text());
+        g.writeArrayFieldStart("categories");
+        for (String c : it.categories()) {
+          g.writeString(c);
         }
-      });
-      writeFile(eventsTmp, g -> {
-        for (Event e : events) {
-          g.writeStartObject();
-          g.writeStringField("user", e.user());
-          g.writeStringField("item", e.item());
-          g.writeNumberField("ts", e.ts());
-          g.writeStringField("task", e.task().wire);
-          if (e.query() != null) {
-            g.writeStringField("query", e.query());
-          }
-          g.writeEndObject();
-          g.writeRaw('\n');
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeRaw('\n');
+      }
+    }));
+    AtomicFiles.write(dir.resolve(Dataset.EVENTS), ch -> writeJson(ch, g -> {
+      for (Event e : events) {
+        g.writeStartObject();
+        g.writeStringField("user", e.user());
+        g.writeStringField("item", e.item());
+        g.writeNumberField("ts", e.ts());
+        g.writeStringField("task", e.task().wire);
+        if (e.query() != null) {
+          g.writeStringField("query", e.query());
         }
-      });
-      move(itemsTmp, dir.resolve(Dataset.ITEMS));
-      move(eventsTmp, dir.resolve(Dataset.EVENTS));
-      syncDirectory(dir);
-    } finally {
-      Files.deleteIfExists(itemsTmp);
-      Files.deleteIfExists(eventsTmp);
-    }
+        g.writeEndObject();
+        g.writeRaw('\n');
+      }
+    }));
   }
 
   private interface Body {
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static void writeFile(Path path, Body body) throws IOException {
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      OutputStream out = Channels.newOutputStream(ch);
-      try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-        g.setRootValueSeparator(null); // records are separated by the '\n' written above
-        body.write(g);
-      }
-      ch.force(true);
-    }
-  }
-
-  /** Temp files are created owner-only; the dataset itself should not be. */
-  private static void readableByAll(Path p) throws IOException {
-    try {
-      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: keep its default
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  /** Makes the renames durable; not every platform can open a directory, which is fine. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // best effort
+  private static void writeJson(FileChannel ch, Body body) throws IOException {
+    OutputStream out = Channels.newOutputStream(ch);
+    try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+      g.setRootValueSeparator(null); // records are separated by the '\n' written above
+      body.write(g);
     }
   }
 

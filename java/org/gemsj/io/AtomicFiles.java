@@ -25,8 +25,9 @@ public final class AtomicFiles {
   public static void write(Path file, Body body) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
+      readableByAll(tmp);
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         body.write(out);
         out.force(true);
@@ -48,6 +49,15 @@ public final class AtomicFiles {
     }
   }
 
+  /** Temp files are created owner-only; what they become should not be. */
+  private static void readableByAll(Path p) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: keep its default
+    }
+  }
+
   /** Fills a fresh directory. */
   @FunctionalInterface
   public interface DirectoryBody {
@@ -62,8 +72,13 @@ public final class AtomicFiles {
   public static void replaceDirectory(Path dir, DirectoryBody body) throws IOException {
     Path parent = dir.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path staging = Files.createTempDirectory(parent, dir.getFileName() + ".staging");
+    Path staging = Files.createTempDirectory(parent, "." + dir.getFileName() + ".staging");
     try {
+      try {
+        Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
       body.write(staging);
       syncDirectory(staging);
       Path old = null;

@@ -41,8 +41,7 @@ public record TrainConfig(
     int evalEvery,
     int patience,
     int checkpointEvery,
-    int validLimit,
-    int sampledNegatives) {
+    int validLimit) {
 
   public String name() {
     if (method != TrainMethod.GEMS) {
