@@ -54,6 +54,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--history", description = "past events shown to the model (default 20; demo 5)") Integer history;
   @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 48)") Integer maxTokens;
   @Option(names = "--decoder-layers", description = "decoder layers (default 1)") Integer decoderLayers;
+  @Option(names = "--decoder-width", description = "decoder width (default: the encoder's)") Integer decoderWidth;
+  @Option(names = "--decoder-heads", description = "decoder attention heads (default 6)") Integer decoderHeads;
+  @Option(names = "--decoder-ffn", description = "decoder feed-forward width (default 1024)") Integer decoderFfn;
   @Option(names = "--levels", description = "semantic ids: k-means levels (default 3)") Integer levels;
   @Option(names = "--codebook", description = "semantic ids: codes per level (default 16)") Integer codebook;
   @Option(names = "--eval-every", description = "steps between validations (default 50)") Integer evalEvery;
@@ -113,8 +116,8 @@ final class TrainCommand implements Callable<Integer> {
     ModelFactory.Options base = ModelFactory.Options.defaults(Backbone.fromCli(or(backbone, "minilm")));
     ModelFactory.Options model = new ModelFactory.Options(base.backbone(),
         ItemIds.Scheme.valueOf(or(ids, "atomic").toUpperCase()), or(levels, base.levels()),
-        or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), base.decoderWidth(),
-        base.decoderHeads(), base.decoderFfn(), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
+        or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),
+        or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
     return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 200 : 1000),
         or(batch, demo ? 16 : 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
         or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
