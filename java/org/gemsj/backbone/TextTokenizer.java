@@ -12,8 +12,8 @@ import org.gemsj.torch.Tensors;
 /**
  * The backbone's own WordPiece tokenizer (its tokenizer.json, run by DJL's binding of Hugging
  * Face tokenizers), producing padded id / mask / type tensors of at most {@code maxLength}
- * tokens. A pair gives up tokens from the end of its second text first, so a query is never cut
- * to make room for history; a single text is cut at the end. The closing [SEP] always stays.
+ * tokens. A pair gives up tokens from the end of its second text first, so a query is cut only when
+ * it alone nearly fills maxLength; a single text is cut at the end. Closing [SEP]s always stay.
  */
 public final class TextTokenizer implements AutoCloseable {
   /** A padded batch: ids, attention mask (1 = token) and token types, all [B, T] int64. */
@@ -30,6 +30,9 @@ public final class TextTokenizer implements AutoCloseable {
   public final int maxLength;
 
   public TextTokenizer(Backbone backbone, int maxLength) throws IOException {
+    if (maxLength < 4) {
+      throw new IllegalArgumentException("maxLength must be >= 4 ([CLS], a token of each text, [SEP]s), got " + maxLength);
+    }
     this.maxLength = maxLength;
     try (InputStream in = TextTokenizer.class.getResourceAsStream(backbone.tokenizerResource)) {
       if (in == null) {

@@ -18,6 +18,9 @@ final class HistoryOptions {
   /** The last {@code limit} item ids, oldest first (empty when none was given). */
   List<String> resolve(int limit) throws IOException {
     List<String> history = new ArrayList<>();
+    if (items != null && user != null) {
+      throw new IllegalArgumentException("give the history either as --history or as --user with --data, not both");
+    }
     if (items != null) {
       history.addAll(items);
     }

@@ -36,6 +36,9 @@ final class QueryCommands {
         model.indexOf(id); // unknown ids fail here, by name
       }
       int beam = c.beam != null ? c.beam : Math.max(c.k, 20);
+      if (beam < c.k) {
+        throw new IllegalArgumentException("--beam " + beam + " cannot return -k " + c.k + " items: use --beam >= -k");
+      }
       Example e = new Example("cli", task, history, query, null, 0);
       for (ScoredItem s : model.topK(e, c.k, beam)) {
         Item item = model.items().get(model.indexOf(s.id()));

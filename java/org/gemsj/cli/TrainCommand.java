@@ -26,8 +26,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train on it")
   String preset;
   @Option(names = "--out", description = "output directory") Path out;
-  @Option(names = "--resume", description = "continue the run in this output directory from its last checkpoint")
+  @Option(names = "--resume", description = "continue the run in this output directory from its last checkpoint "
+      + "(with its own settings: no other option may be given)")
   Path resume;
+  @Option(names = "--overwrite", description = "replace an earlier run's files in --out (its data/ stays)")
+  boolean overwrite;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
   @Option(names = "--method", description = "gems (default), galore, lora or full") String method;
   @Option(names = "--no-null-space", description = "gems ablation: no null-space projection") boolean noNullSpace;
   @Option(names = "--single-subspace", description = "gems ablation: one shared subspace, no task subspaces")
@@ -73,11 +77,17 @@ final class TrainCommand implements Callable<Integer> {
       Trainer trainer;
       boolean resuming = resume != null;
       if (resuming) {
-        trainer = new Trainer(Trainer.savedConfig(resume), System.out);
+        var others = spec.commandLine().getParseResult().matchedOptions().stream()
+            .map(o -> o.longestName()).filter(n -> !n.equals("--resume")).toList();
+        if (!others.isEmpty()) {
+          throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
+              + "drop " + String.join(", ", others));
+        }
+        trainer = new Trainer(Trainer.savedConfig(resume).relocated(resume), System.out);
       } else {
         trainer = new Trainer(config(), System.out);
       }
-      trainer.run(resuming);
+      trainer.run(resuming, overwrite);
       return 0;
     } catch (DatasetException e) {
       System.err.println(e.getMessage());
@@ -115,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
     int r = or(rankShared, 128);
     ModelFactory.Options base = ModelFactory.Options.defaults(Backbone.fromCli(or(backbone, "minilm")));
     ModelFactory.Options model = new ModelFactory.Options(base.backbone(),
-        ItemIds.Scheme.valueOf(or(ids, "atomic").toUpperCase()), or(levels, base.levels()),
+        ItemIds.Scheme.fromCli(or(ids, "atomic")), or(levels, base.levels()),
         or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),
         or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
     return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 200 : 1000),

@@ -97,6 +97,17 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Completes an interrupted {@link #replaceDirectory}: if a crash came between its two renames,
+   * {@code dir} is missing and the complete previous copy sits at {@code dir.old}; put it back.
+   */
+  public static void recoverDirectory(Path dir) throws IOException {
+    Path old = dir.toAbsolutePath().getParent().resolve(dir.getFileName() + ".old");
+    if (!Files.exists(dir) && Files.isDirectory(old)) {
+      Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
   /** Deletes a file tree if it exists. */
   public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {

@@ -21,8 +21,13 @@ import org.gemsj.torch.Tensors;
 /**
  * Generative retrieval: the pretrained encoder reads the task, query and history; the decoder
  * writes the identifier of the item to retrieve. One model serves search and recommendation.
+ *
+ * <p>Not thread-safe (the encoder keeps per-forward state): give each thread its own model.
  */
 public final class GenerativeModel implements AutoCloseable {
+  /** Identifiers teacher-forced per decoder call when scoring a catalogue (bounds memory). */
+  private static final int SCORE_CHUNK = 512;
+
   /** Encoder token states and their mask. */
   public record Encoded(Tensor states, Tensor mask) {}
 
@@ -123,34 +128,42 @@ public final class GenerativeModel implements AutoCloseable {
     return out;
   }
 
-  /** Teacher-forces every identifier once per example: causal masking gives all prefixes' distributions. */
+  /**
+   * Teacher-forces every identifier once per example (causal masking gives all prefixes'
+   * distributions in one pass), in chunks of items; the example's encoder states are shared by
+   * the chunk's rows (broadcast, not copied).
+   */
   private float[][] semanticScores(Encoded enc, int b) {
     int n = items.size(), depth = ids.depth(), vocab = ids.vocabulary();
-    long[] inputs = new long[n * depth];
-    for (int i = 0; i < n; i++) {
-      int[] tokens = ids.tokensOf(i);
-      for (int j = 1; j < depth; j++) {
-        inputs[i * depth + j] = tokens[j - 1];
-      }
-    }
-    Tensor input = Tensors.fromLongs(inputs, n, depth);
     Map<List<Integer>, int[]> allowedCache = new HashMap<>();
     float[][] out = new float[b][n];
     for (int e = 0; e < b; e++) {
-      Tensor memory = enc.states().narrow(0, e, 1).expand(n, -1, -1);
-      Tensor mask = enc.mask().narrow(0, e, 1).expand(n, -1);
-      float[] logits = Tensors.toFloats(decoder.forward(input, memory, mask, 0));
-      for (int i = 0; i < n; i++) {
-        int[] tokens = ids.tokensOf(i);
-        double score = 0;
-        List<Integer> prefix = new ArrayList<>();
-        for (int j = 0; j < depth; j++) {
-          float[] row = Arrays.copyOfRange(logits, (i * depth + j) * vocab, (i * depth + j + 1) * vocab);
-          int[] allowed = allowedCache.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
-          score += row[tokens[j]] - BeamSearch.logSumExp(row, allowed);
-          prefix.add(tokens[j]);
+      for (int start = 0; start < n; start += SCORE_CHUNK) {
+        int count = Math.min(SCORE_CHUNK, n - start);
+        float[] logits;
+        try (PointerScope scope = new PointerScope()) {
+          long[] inputs = new long[count * depth];
+          for (int i = 0; i < count; i++) {
+            int[] tokens = ids.tokensOf(start + i);
+            for (int j = 1; j < depth; j++) {
+              inputs[i * depth + j] = tokens[j - 1];
+            }
+          }
+          logits = Tensors.toFloats(decoder.forward(Tensors.fromLongs(inputs, count, depth),
+              enc.states().narrow(0, e, 1), enc.mask().narrow(0, e, 1), 0));
         }
-        out[e][i] = (float) score;
+        for (int i = 0; i < count; i++) {
+          int[] tokens = ids.tokensOf(start + i);
+          double score = 0;
+          List<Integer> prefix = new ArrayList<>();
+          for (int j = 0; j < depth; j++) {
+            float[] row = Arrays.copyOfRange(logits, (i * depth + j) * vocab, (i * depth + j + 1) * vocab);
+            int[] allowed = allowedCache.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
+            score += row[tokens[j]] - BeamSearch.logSumExp(row, allowed);
+            prefix.add(tokens[j]);
+          }
+          out[e][start + i] = (float) score;
+        }
       }
     }
     return out;
@@ -168,8 +181,8 @@ public final class GenerativeModel implements AutoCloseable {
             tokens[i * len + j + 1] = prefixes.get(i).get(j);
           }
         }
-        Tensor logits = decoder.forward(Tensors.fromLongs(tokens, p, len), enc.states().expand(p, -1, -1),
-            enc.mask().expand(p, -1), 0).select(1, len - 1);
+        Tensor logits = decoder.forward(Tensors.fromLongs(tokens, p, len), enc.states(), enc.mask(), 0)
+            .select(1, len - 1);
         float[] flat = Tensors.toFloats(logits);
         int vocab = ids.vocabulary();
         float[][] rows = new float[p][];

@@ -89,7 +89,8 @@ public final class ItemDecoder {
 
   /**
    * Next-token logits [B, L, V] for input tokens [B, L] (BOS first), given encoder states
-   * [B, T, memoryWidth] and their mask [B, T].
+   * [B, T, memoryWidth] and their mask [B, T], or one example's [1, T, memoryWidth] and [1, T]
+   * shared by all B rows.
    */
   public Tensor forward(Tensor tokens, Tensor memory, Tensor memoryMask, double dropout) {
     long len = tokens.size(1);

@@ -17,7 +17,17 @@ import java.util.Map;
 public final class ItemIds {
   public enum Scheme {
     ATOMIC,
-    SEMANTIC
+    SEMANTIC;
+
+    /** The scheme named on the command line: "atomic" or "semantic". */
+    public static Scheme fromCli(String name) {
+      for (Scheme s : values()) {
+        if (s.name().toLowerCase(java.util.Locale.ROOT).equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException("unknown --ids '" + name + "' (choose atomic or semantic)");
+    }
   }
 
   public static final int BOS = 0;

@@ -12,14 +12,15 @@ public final class Attention {
   private Attention() {}
 
   /**
-   * softmax(q kᵀ / sqrt(d) + bias) v per head: q [B, Tq, H*d], k and v [B, Tk, H*d], bias
+   * softmax(q kᵀ / sqrt(d) + bias) v per head: q [B, Tq, H*d], k and v [B, Tk, H*d] or
+   * [1, Tk, H*d] (one memory shared by all queries, broadcast instead of copied), bias
    * broadcastable to [B, heads, Tq, Tk]; returns [B, Tq, H*d].
    */
   public static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor bias, int heads, double dropout) {
     long b = q.size(0), tq = q.size(1), tk = k.size(1), width = q.size(2), hd = width / heads;
     Tensor qh = q.view(b, tq, heads, hd).transpose(1, 2);
-    Tensor kh = k.view(b, tk, heads, hd).transpose(1, 2);
-    Tensor vh = v.view(b, tk, heads, hd).transpose(1, 2);
+    Tensor kh = k.view(k.size(0), tk, heads, hd).transpose(1, 2);
+    Tensor vh = v.view(v.size(0), tk, heads, hd).transpose(1, 2);
     Tensor scores = qh.matmul(kh.transpose(-1, -2)).mul(new Scalar(1.0 / Math.sqrt(hd)));
     if (bias != null) {
       scores = scores.add(bias);

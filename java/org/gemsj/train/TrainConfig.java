@@ -50,6 +50,20 @@ public record TrainConfig(
     return "gems" + (noNullSpace ? " --no-null-space" : "") + (singleSubspace ? " --single-subspace" : "");
   }
 
+  /**
+   * This config for a run directory found at {@code newOut} (OUT may have been moved since the
+   * run started); a dataset that lived inside OUT moves with it.
+   */
+  public TrainConfig relocated(Path newOut) {
+    Path oldOut = out.toAbsolutePath().normalize(), abs = newOut.toAbsolutePath().normalize();
+    Path d = data.toAbsolutePath().normalize();
+    Path newData = d.startsWith(oldOut) ? abs.resolve(oldOut.relativize(d)) : d;
+    return new TrainConfig(newData, abs, method, noNullSpace, singleSubspace, model, steps, batchSize, seed, lr,
+        decoderLr, warmupFraction, weightDecay, dropout, rankShared, rankTask, refreshInterval, alpha, loraRank,
+        loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cacheDir, evalEvery, patience, checkpointEvery,
+        validLimit);
+  }
+
   /** Whether gradients and updates are kept out of the protected (knowledge) directions. */
   public boolean usesNullSpace() {
     return method == TrainMethod.GEMS && !noNullSpace;
@@ -68,8 +82,26 @@ public record TrainConfig(
     if (!(nullSpaceEnergy > 0 && nullSpaceEnergy < 1)) {
       throw new IllegalArgumentException("--null-space-energy must be in (0, 1), got " + nullSpaceEnergy);
     }
-    if (evalEvery < 1 || checkpointEvery < 1 || patience < 1) {
-      throw new IllegalArgumentException("--eval-every, --checkpoint-every and --patience must be >= 1");
+    if (evalEvery < 1 || checkpointEvery < 1 || patience < 1 || validLimit < 1) {
+      throw new IllegalArgumentException("--eval-every, --checkpoint-every, --patience and --valid-limit must be >= 1");
+    }
+    if (rankShared < 1 || rankTask < 0 || refreshInterval < 1 || !(alpha > 0)) {
+      throw new IllegalArgumentException("need --rank-shared >= 1, --rank-task >= 0, --refresh >= 1, --alpha > 0");
+    }
+    if (loraRank < 1 || !(loraAlpha > 0) || !(loraDropout >= 0 && loraDropout < 1)) {
+      throw new IllegalArgumentException("need --lora-rank >= 1, --lora-alpha > 0, 0 <= --lora-dropout < 1");
+    }
+    if (model.maxTokens() < 8 || model.maxTokens() > 512) {
+      throw new IllegalArgumentException("--max-tokens must be in [8, 512] (the encoders' positions), got "
+          + model.maxTokens());
+    }
+    if (model.historyLength() < 1 || model.decoderLayers() < 1 || model.decoderWidth() < 0 || model.decoderHeads() < 1
+        || model.decoderFfn() < 1) {
+      throw new IllegalArgumentException("need --history >= 1, --decoder-layers >= 1, --decoder-width >= 1 "
+          + "(or the default), --decoder-heads >= 1, --decoder-ffn >= 1");
+    }
+    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && (model.levels() < 1 || model.codebook() < 2)) {
+      throw new IllegalArgumentException("semantic ids need --levels >= 1 and --codebook >= 2");
     }
   }
 }

@@ -83,11 +83,31 @@ public final class Trainer {
     return JSON.readValue(file.toFile(), TrainConfig.class);
   }
 
-  /** Runs training and the final evaluation; returns metrics.json's content. */
-  public MetricsDoc run(boolean resume) throws IOException {
+  /** What a run writes into OUT (a fresh run refuses to mix with an earlier run's files). */
+  private static final List<String> RUN_FILES = List.of(CONFIG, CHECKPOINT, MODEL, TrainLog.FILE_NAME,
+      MetricsJson.FILE_NAME, ReportWriter.REPORT, ReportWriter.LOSS_PNG, ReportWriter.GATES_PNG,
+      ReportWriter.VALID_PNG, ReportWriter.MEMORY_PNG);
+
+  /**
+   * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
+   * OUT that holds an earlier run's files is refused unless {@code overwrite} (then they are
+   * deleted first; a dataset directory inside OUT stays).
+   */
+  public MetricsDoc run(boolean resume, boolean overwrite) throws IOException {
     Path out = config.out();
     Files.createDirectories(out);
     if (!resume) {
+      for (String f : RUN_FILES) {
+        Path p = out.resolve(f);
+        if (Files.exists(p) || Files.exists(out.resolve(f + ".old"))) {
+          if (!overwrite) {
+            throw new IllegalArgumentException(out + " already holds a training run (" + f + "): continue it with "
+                + "--resume " + out + ", or pass --overwrite to replace it, or choose another --out");
+          }
+          AtomicFiles.deleteTree(p);
+          AtomicFiles.deleteTree(out.resolve(f + ".old"));
+        }
+      }
       AtomicFiles.write(out.resolve(CONFIG), JSON.writeValueAsBytes(config));
     }
     log.println("gems: loading " + config.data());
@@ -101,19 +121,25 @@ public final class Trainer {
         split.train().size(), split.valid().size(), split.test().size());
     log.println("gems: building the model (" + config.model().backbone().cliName + " encoder, "
         + config.model().ids().name().toLowerCase() + " ids)");
-    GenerativeModel model = ModelFactory.create(config.model(), dataset.items(), config.seed());
-    List<EvalResult> baselines = baselines(model, dataset, split);
-    Map<String, Tensor> bases = null;
-    if (config.usesNullSpace()) {
-      log.println("gems: estimating the null space of the pretrained encoder");
-      bases = NullSpaceEstimator.protectedBases(config.model().backbone(), model.encoder, config.knowledgeCorpus(),
-          config.nullSpaceEnergy(), config.model().maxTokens(), config.cacheDir());
-      logProtectedShare(model, bases);
+    List<EvalResult> baselines;
+    TrainState state;
+    long optimizerBytes;
+    try (GenerativeModel model = ModelFactory.create(config.model(), dataset.items(), config.seed())) {
+      baselines = baselines(model, dataset, split);
+      Map<String, Tensor> bases = null;
+      if (config.usesNullSpace()) {
+        log.println("gems: estimating the null space of the pretrained encoder");
+        bases = NullSpaceEstimator.protectedBases(config.model().backbone(), model.encoder, config.knowledgeCorpus(),
+            config.nullSpaceEnergy(), config.model().maxTokens(), config.cacheDir());
+        logProtectedShare(model, bases);
+      }
+      Adaptation adaptation = new Adaptation(config, model, bases);
+      String digest = dataDigest(config.data());
+      state = resume ? restore(model, adaptation, digest) : TrainState.initial(digest);
+      state = train(model, adaptation, split, state);
+      optimizerBytes = adaptation.stateBytes();
     }
-    Adaptation adaptation = new Adaptation(config, model, bases);
-    TrainState state = resume ? restore(model, adaptation) : TrainState.initial();
-    state = train(model, adaptation, split, state);
-    return finish(dataset, split, baselines, state, adaptation.stateBytes());
+    return finish(dataset, split, baselines, state, optimizerBytes);
   }
 
   private List<EvalResult> baselines(GenerativeModel model, Dataset dataset, SplitData split) throws IOException {
@@ -175,7 +201,7 @@ public final class Trainer {
             org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0));
         bar.stepTo(t);
         bar.setExtraMessage(String.format(" loss search %.3f rec %.3f", losses[0], losses[1]));
-        state = new TrainState(t, state.bestScore(), state.bestStep(), state.badEvals(), seconds, false);
+        state = state.next(t, seconds);
         if (t % config.evalEvery() == 0 || t == config.steps()) {
           state = validate(model, adaptation, valid, state, logWriter);
         }
@@ -206,9 +232,11 @@ public final class Trainer {
         g.zero_();
       }
     }
-    Tensor loss = model.loss(examples, config.dropout());
-    losses[slot] = loss.item_double();
-    loss.backward();
+    try (PointerScope pass = new PointerScope()) { // this pass's activations end here
+      Tensor loss = model.loss(examples, config.dropout());
+      losses[slot] = loss.item_double();
+      loss.backward();
+    }
     Map<String, Tensor> grads = new HashMap<>();
     trainable.forEach((name, p) -> {
       Tensor g = p.grad();
@@ -230,19 +258,19 @@ public final class Trainer {
 
   private TrainState validate(GenerativeModel model, Adaptation adaptation, List<Example> valid, TrainState s,
       TrainLogWriter logWriter) throws IOException {
-    if (valid.isEmpty()) {
-      ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
-      return new TrainState(s.step(), s.bestScore(), s.step(), 0, s.trainSeconds(), false);
+    double score = Double.POSITIVE_INFINITY; // no validation examples: the latest model is the best
+    if (!valid.isEmpty()) {
+      EvalResult r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
+      logWriter.valid((int) s.step(), r);
+      score = r.full().values().stream().mapToDouble(m -> m.get("ndcg@10")).average().orElse(0);
     }
-    EvalResult r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
-    logWriter.valid((int) s.step(), r);
-    double score = r.full().values().stream().mapToDouble(m -> m.get("ndcg@10")).average().orElse(0);
-    if (score > s.bestScore()) {
-      ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
-      return new TrainState(s.step(), score, s.step(), 0, s.trainSeconds(), false);
+    if (score > s.bestScore() || valid.isEmpty()) {
+      try (PointerScope scope = new PointerScope()) { // LoRA's merged weights are temporaries
+        ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
+      }
+      return s.improved(valid.isEmpty() ? Double.NEGATIVE_INFINITY : score);
     }
-    int bad = s.badEvals() + 1;
-    return new TrainState(s.step(), s.bestScore(), s.bestStep(), bad, s.trainSeconds(), bad >= config.patience());
+    return s.notImproved(config.patience());
   }
 
   private void checkpoint(GenerativeModel model, Adaptation adaptation, TrainState state) throws IOException {
@@ -253,8 +281,10 @@ public final class Trainer {
     });
   }
 
-  private TrainState restore(GenerativeModel model, Adaptation adaptation) throws IOException {
+  private TrainState restore(GenerativeModel model, Adaptation adaptation, String digest) throws IOException {
     Path dir = config.out().resolve(CHECKPOINT);
+    AtomicFiles.recoverDirectory(dir);
+    AtomicFiles.recoverDirectory(config.out().resolve(MODEL));
     if (!Files.isDirectory(dir)) {
       throw new IOException("nothing to resume: " + dir + " does not exist");
     }
@@ -266,9 +296,31 @@ public final class Trainer {
     }
     adaptation.load(dir);
     TrainState state = JSON.readValue(dir.resolve("state.json").toFile(), TrainState.class);
+    if (!digest.equals(state.dataDigest())) {
+      throw new IllegalArgumentException(config.data() + " changed since the checkpoint was written (its files' "
+          + "SHA-256 differs): resuming would train on other data; start a new run instead");
+    }
     truncateLog(state.step());
     log.println("gems: resuming at step " + state.step() + " of " + config.steps());
     return state;
+  }
+
+  /** SHA-256 over the dataset's two files. */
+  static String dataDigest(Path data) throws IOException {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      for (String f : List.of(Dataset.ITEMS, Dataset.EVENTS)) {
+        try (java.io.InputStream in = Files.newInputStream(data.resolve(f))) {
+          byte[] buffer = new byte[1 << 16];
+          for (int n; (n = in.read(buffer)) > 0; ) {
+            sha.update(buffer, 0, n);
+          }
+        }
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Drops log lines written after the checkpoint, which the resumed run writes again. */
@@ -295,6 +347,7 @@ public final class Trainer {
     Path out = config.out();
     log.println("gems: evaluating the best model (step " + state.bestStep() + ") on the test and validation splits");
     MetricsDoc doc;
+    AtomicFiles.recoverDirectory(out.resolve(MODEL));
     try (GenerativeModel best = ModelStore.load(out.resolve(MODEL))) {
       ModelScorer scorer = new ModelScorer(config.name(), best);
       Evaluator evaluator = new Evaluator();

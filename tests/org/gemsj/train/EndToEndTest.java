@@ -39,7 +39,7 @@ class EndToEndTest {
     Path data = dir.resolve("data"), out = dir.resolve("out");
     SyntheticData.generate(data, 3, new SyntheticData.Options(60, 40, 10));
     TrainConfig config = tinyConfig(data, out, TrainMethod.GEMS, 60);
-    MetricsDoc doc = new Trainer(config, System.out).run(false);
+    MetricsDoc doc = new Trainer(config, System.out).run(false, false);
 
     // metrics.json: every block, both tasks, the shared keys
     MetricsDoc read = MetricsJson.read(out.resolve(MetricsJson.FILE_NAME));

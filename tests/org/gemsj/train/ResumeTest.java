@@ -22,9 +22,9 @@ class ResumeTest {
     SyntheticData.generate(data, 5, new SyntheticData.Options(60, 24, 8));
     for (TrainMethod method : List.of(TrainMethod.GEMS, TrainMethod.LORA)) {
       Path straight = dir.resolve(method + "-straight"), resumed = dir.resolve(method + "-resumed");
-      new Trainer(config(data, straight, method), System.out).run(false);
-      assertThrows(IllegalStateException.class, () -> new Trainer(config(data, resumed, method), System.out).crashAfter(4).run(false));
-      new Trainer(Trainer.savedConfig(resumed), System.out).run(true);
+      new Trainer(config(data, straight, method), System.out).run(false, false);
+      assertThrows(IllegalStateException.class, () -> new Trainer(config(data, resumed, method), System.out).crashAfter(4).run(false, false));
+      new Trainer(Trainer.savedConfig(resumed), System.out).run(true, false);
       for (String f : List.of("weights.bin", "encoder-optimizer.bin", "decoder-optimizer.bin", "state.json")) {
         if (f.equals("state.json")) {
           continue; // holds wall-clock seconds
