@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.gemsj.data.Dataset;
-import org.gemsj.data.DatasetException;
 import org.gemsj.data.DatasetStats;
 import org.gemsj.data.Splitter;
 import org.gemsj.data.convert.AmazonConverter;
@@ -20,27 +19,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "data", description = "Datasets: convert, synth, stats (format: docs/DATA.md).",
     subcommands = {DataCommand.Convert.class, DataCommand.Synth.class, DataCommand.Stats.class})
 final class DataCommand implements Runnable {
-  /** Invalid data or bad usage (picocli's own usage errors use the same code). */
-  static final int INVALID = 2;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
-  }
-
-  /** Runs {@code body}; invalid data prints its error list (no stack trace) and exits 2. */
-  private static int guarded(CommandLine.Model.CommandSpec spec, Callable<Integer> body) throws Exception {
-    try {
-      return body.call();
-    } catch (DatasetException e) {
-      System.err.println(e.getMessage());
-      return INVALID;
-    } catch (IllegalArgumentException e) { // option values out of range
-      System.err.println(spec.qualifiedName() + ": " + e.getMessage());
-      return INVALID;
-    }
   }
 
   /** Loads, splits and prints the counts of the dataset just written. */
@@ -86,25 +69,21 @@ final class DataCommand implements Runnable {
     @Option(names = "--train-only", description = "qilin: skip search_test.csv and recommendation_test.csv")
     boolean trainOnly;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-      return guarded(spec, () -> {
-        if (src == null && !(from == Source.amazon && reviews != null && meta != null)) {
-          throw new IllegalArgumentException("SRC is required (amazon: or give both --reviews and --meta)");
-        }
-        switch (from) {
-          case movielens -> MovieLensConverter.convert(src, out,
-              new MovieLensConverter.Options(seed, searchShare, minRating));
-          case amazon -> AmazonConverter.convert(src, out,
-              new AmazonConverter.Options(seed, searchShare, minRating, reviews, meta));
-          case qilin -> QilinConverter.convert(src, out, new QilinConverter.Options(!trainOnly));
-        }
-        System.out.println("wrote " + out.toAbsolutePath());
-        printStats(out, Splitter.DEFAULT_HISTORY);
-        return 0;
-      });
+      if (src == null && !(from == Source.amazon && reviews != null && meta != null)) {
+        throw new IllegalArgumentException("SRC is required (amazon: or give both --reviews and --meta)");
+      }
+      switch (from) {
+        case movielens -> MovieLensConverter.convert(src, out,
+            new MovieLensConverter.Options(seed, searchShare, minRating));
+        case amazon -> AmazonConverter.convert(src, out,
+            new AmazonConverter.Options(seed, searchShare, minRating, reviews, meta));
+        case qilin -> QilinConverter.convert(src, out, new QilinConverter.Options(!trainOnly));
+      }
+      System.out.println("wrote " + out.toAbsolutePath());
+      printStats(out, Splitter.DEFAULT_HISTORY);
+      return 0;
     }
   }
 
@@ -127,16 +106,12 @@ final class DataCommand implements Runnable {
         description = "mean events per user, spread +-2 (default: ${DEFAULT-VALUE})")
     int eventsPerUser;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-      return guarded(spec, () -> {
-        SyntheticData.generate(out, seed, new SyntheticData.Options(items, users, eventsPerUser));
-        System.out.println("wrote " + out.toAbsolutePath());
-        printStats(out, Splitter.DEFAULT_HISTORY);
-        return 0;
-      });
+      SyntheticData.generate(out, seed, new SyntheticData.Options(items, users, eventsPerUser));
+      System.out.println("wrote " + out.toAbsolutePath());
+      printStats(out, Splitter.DEFAULT_HISTORY);
+      return 0;
     }
   }
 
@@ -149,14 +124,10 @@ final class DataCommand implements Runnable {
     @Option(names = "--history", defaultValue = "20", description = "history length (default: ${DEFAULT-VALUE})")
     int history;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-      return guarded(spec, () -> {
-        printStats(dir, history);
-        return 0;
-      });
+      printStats(dir, history);
+      return 0;
     }
   }
 }

@@ -23,12 +23,16 @@ public final class GemsCli implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The CLI with its error policy: bad input prints one clear line and exits 2, no stack trace. */
+  /**
+   * The CLI with its error policy, for every command: bad input (IllegalArgumentException, and
+   * IOException such as an invalid dataset's error list) prints one message, no stack trace, and
+   * exits 2, like picocli's own usage errors.
+   */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new GemsCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
-        commandLine.getErr().println("gems " + commandLine.getCommandName() + ": " + e.getMessage());
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         return 2;
       }
       throw e;

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.gemsj.backbone.Backbone;
-import org.gemsj.data.DatasetException;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
@@ -32,6 +31,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "replace an earlier run's files in --out (its data/ stays)")
   boolean overwrite;
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  private boolean generateDemoData; // set by config(), acted on once the options are known to be valid
   @Option(names = "--method", description = "gems (default), galore, lora or full") String method;
   @Option(names = "--no-null-space", description = "gems ablation: no null-space projection") boolean noNullSpace;
   @Option(names = "--single-subspace", description = "gems ablation: one shared subspace, no task subspaces")
@@ -73,29 +73,25 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try {
-      Trainer trainer;
-      boolean resuming = resume != null;
-      if (resuming) {
-        var others = spec.commandLine().getParseResult().matchedOptions().stream()
-            .map(o -> o.longestName()).filter(n -> !n.equals("--resume")).toList();
-        if (!others.isEmpty()) {
-          throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
-              + "drop " + String.join(", ", others));
-        }
-        trainer = new Trainer(Trainer.savedConfig(resume).relocated(resume), System.out);
-      } else {
-        trainer = new Trainer(config(), System.out);
+    Trainer trainer;
+    boolean resuming = resume != null;
+    if (resuming) {
+      var others = spec.commandLine().getParseResult().matchedOptions().stream()
+          .map(o -> o.longestName()).filter(n -> !n.equals("--resume")).toList();
+      if (!others.isEmpty()) {
+        throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
+            + "drop " + String.join(", ", others));
       }
-      trainer.run(resuming, overwrite);
-      return 0;
-    } catch (DatasetException e) {
-      System.err.println(e.getMessage());
-      return 2;
-    } catch (IllegalArgumentException e) {
-      System.err.println("gems train: " + e.getMessage());
-      return 2;
+      trainer = new Trainer(Trainer.savedConfig(resume).relocated(resume), System.out);
+    } else {
+      trainer = new Trainer(config(), System.out); // checks every option before anything is written
+      if (generateDemoData) {
+        System.out.println("gems: generating the demo dataset (gems data synth --seed 7) into " + data);
+        SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
+      }
     }
+    trainer.run(resuming, overwrite);
+    return 0;
   }
 
   TrainConfig config() throws Exception {
@@ -108,10 +104,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (demo && data == null) {
       data = out.resolve("data");
-      if (!Files.isRegularFile(data.resolve("events.jsonl"))) {
-        System.out.println("gems: generating the demo dataset (gems data synth --seed 7) into " + data);
-        SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
-      }
+      generateDemoData = !Files.isRegularFile(data.resolve("events.jsonl"));
     }
     if (data == null) {
       throw new IllegalArgumentException("--data DIR or --preset demo is required");

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import org.gemsj.cli.GemsCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `gems data ...` exit codes and output (0 ok, 2 invalid data or usage, errors without stack traces). */
 class DataCliTest {
@@ -28,7 +27,7 @@ class DataCliTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new GemsCli()).execute(args);
+      int code = GemsCli.commandLine().execute(args);
       return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
