@@ -136,7 +136,7 @@ public final class BertEncoder {
    */
   public Tensor forward(Tensor ids, Tensor mask, Tensor types, double dropout) {
     training = dropout > 0;
-    long b = ids.size(0), t = ids.size(1);
+    long t = ids.size(1);
     if (t > config.maxPositions()) {
       throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
     }

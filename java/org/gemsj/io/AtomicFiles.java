@@ -49,10 +49,11 @@ public final class AtomicFiles {
     }
   }
 
-  /** Temp files are created owner-only; what they become should not be. */
+  /** Temp files and directories are created owner-only; what they become should not be. */
   private static void readableByAll(Path p) throws IOException {
+    String mode = Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--";
     try {
-      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: keep its default
     }
@@ -74,11 +75,7 @@ public final class AtomicFiles {
     Files.createDirectories(parent);
     Path staging = Files.createTempDirectory(parent, "." + dir.getFileName() + ".staging");
     try {
-      try {
-        Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system
-      }
+      readableByAll(staging);
       body.write(staging);
       syncDirectory(staging);
       Path old = null;

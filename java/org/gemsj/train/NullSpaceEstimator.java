@@ -5,10 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +16,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.backbone.BertEncoder;
 import org.gemsj.backbone.TextTokenizer;
+import org.gemsj.io.Digests;
 import org.gemsj.model.ParamFile;
 import org.gemsj.model.Params;
 import org.gemsj.nativeops.NullSpace;
@@ -49,7 +47,7 @@ public final class NullSpaceEstimator {
       throw new IllegalArgumentException("knowledge corpus " + (corpus == null ? DEFAULT_CORPUS : corpus)
           + " has " + sentences.size() + " non-empty lines; need at least 10");
     }
-    Path cache = cacheDir.resolve("nullspace-" + backbone.cliName + "-" + sha256(text).substring(0, 16) + "-e"
+    Path cache = cacheDir.resolve("nullspace-" + backbone.cliName + "-" + Digests.sha256(text).substring(0, 16) + "-e"
         + energy + "-t" + maxTokens + ".bin");
     if (Files.isRegularFile(cache)) {
       try {
@@ -114,11 +112,4 @@ public final class NullSpaceEstimator {
     }
   }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -37,6 +37,7 @@ import org.gemsj.eval.ReportWriter;
 import org.gemsj.eval.TrainLog;
 import org.gemsj.eval.TrainLogWriter;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.io.Digests;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.nativeops.NativeLibrary;
 import org.gemsj.model.ModelFactory;
@@ -307,20 +308,7 @@ public final class Trainer {
 
   /** SHA-256 over the dataset's two files. */
   static String dataDigest(Path data) throws IOException {
-    try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      for (String f : List.of(Dataset.ITEMS, Dataset.EVENTS)) {
-        try (java.io.InputStream in = Files.newInputStream(data.resolve(f))) {
-          byte[] buffer = new byte[1 << 16];
-          for (int n; (n = in.read(buffer)) > 0; ) {
-            sha.update(buffer, 0, n);
-          }
-        }
-      }
-      return java.util.HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Digests.sha256(List.of(data.resolve(Dataset.ITEMS), data.resolve(Dataset.EVENTS)));
   }
 
   /** Drops log lines written after the checkpoint, which the resumed run writes again. */
