@@ -47,13 +47,18 @@ public final class BeamSearch {
   }
 
   static double logSumExp(float[] logits, int[] allowed) {
+    return logSumExp(logits, 0, allowed);
+  }
+
+  /** log Σ exp over the allowed tokens of the logit row starting at {@code offset}. */
+  static double logSumExp(float[] logits, int offset, int[] allowed) {
     double max = Double.NEGATIVE_INFINITY;
     for (int t : allowed) {
-      max = Math.max(max, logits[t]);
+      max = Math.max(max, logits[offset + t]);
     }
     double sum = 0;
     for (int t : allowed) {
-      sum += Math.exp(logits[t] - max);
+      sum += Math.exp(logits[offset + t] - max);
     }
     return max + Math.log(sum);
   }

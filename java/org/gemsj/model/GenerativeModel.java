@@ -135,34 +135,37 @@ public final class GenerativeModel implements AutoCloseable {
    */
   private float[][] semanticScores(Encoded enc, int b) {
     int n = items.size(), depth = ids.depth(), vocab = ids.vocabulary();
-    Map<List<Integer>, int[]> allowedCache = new HashMap<>();
+    // what depends on the catalogue only is worked out once, not per example
+    int[][] tokens = ids.table();
+    int[][][] allowed = new int[n][depth][];
+    long[] inputs = new long[n * depth];
+    Map<List<Integer>, int[]> byPrefix = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      List<Integer> prefix = new ArrayList<>();
+      for (int j = 0; j < depth; j++) {
+        allowed[i][j] = byPrefix.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
+        inputs[i * depth + j] = j == 0 ? ItemIds.BOS : tokens[i][j - 1];
+        prefix.add(tokens[i][j]);
+      }
+    }
     float[][] out = new float[b][n];
     for (int e = 0; e < b; e++) {
       for (int start = 0; start < n; start += SCORE_CHUNK) {
         int count = Math.min(SCORE_CHUNK, n - start);
         float[] logits;
         try (PointerScope scope = new PointerScope()) {
-          long[] inputs = new long[count * depth];
-          for (int i = 0; i < count; i++) {
-            int[] tokens = ids.tokensOf(start + i);
-            for (int j = 1; j < depth; j++) {
-              inputs[i * depth + j] = tokens[j - 1];
-            }
-          }
-          logits = Tensors.toFloats(decoder.forward(Tensors.fromLongs(inputs, count, depth),
+          long[] chunk = Arrays.copyOfRange(inputs, start * depth, (start + count) * depth);
+          logits = Tensors.toFloats(decoder.forward(Tensors.fromLongs(chunk, count, depth),
               enc.states().narrow(0, e, 1), enc.mask().narrow(0, e, 1), 0));
         }
         for (int i = 0; i < count; i++) {
-          int[] tokens = ids.tokensOf(start + i);
+          int item = start + i;
           double score = 0;
-          List<Integer> prefix = new ArrayList<>();
           for (int j = 0; j < depth; j++) {
-            float[] row = Arrays.copyOfRange(logits, (i * depth + j) * vocab, (i * depth + j + 1) * vocab);
-            int[] allowed = allowedCache.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
-            score += row[tokens[j]] - BeamSearch.logSumExp(row, allowed);
-            prefix.add(tokens[j]);
+            int row = (i * depth + j) * vocab;
+            score += logits[row + tokens[item][j]] - BeamSearch.logSumExp(logits, row, allowed[item][j]);
           }
-          out[e][start + i] = (float) score;
+          out[e][item] = (float) score;
         }
       }
     }

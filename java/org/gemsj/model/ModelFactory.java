@@ -20,9 +20,19 @@ public final class ModelFactory {
     }
   }
 
+  /**
+   * A new model and the pretrained encoder's embeddings of the item documents it was built from
+   * (they seed the identifiers; the zero-shot dense baseline reuses them instead of recomputing).
+   */
+  public record Built(GenerativeModel model, float[][] itemVectors) {}
+
   private ModelFactory() {}
 
   public static GenerativeModel create(Options o, List<Item> items, long seed) throws IOException {
+    return build(o, items, seed).model();
+  }
+
+  public static Built build(Options o, List<Item> items, long seed) throws IOException {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("the catalogue is empty");
     }
@@ -58,7 +68,7 @@ public final class ModelFactory {
       }
     }
     ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength());
-    return new GenerativeModel(config, params, encoder, decoder, ids, items);
+    return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items), itemVectors);
   }
 
   private static Tensor matrix(float[][] rows) {

@@ -4,7 +4,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.gemsj.data.Example;
-import org.gemsj.data.Item;
 import org.gemsj.data.Task;
 import org.gemsj.eval.Scorer;
 import org.gemsj.model.GenerativeModel;
@@ -17,9 +16,16 @@ public final class DenseScorer implements Scorer {
   private final GenerativeModel model;
   private final float[][] itemVectors;
 
-  public DenseScorer(GenerativeModel model) {
+  /**
+   * @param itemVectors the same encoder's embeddings of {@code model.items()}' documents, in
+   *     catalogue order ({@link org.gemsj.model.ModelFactory.Built#itemVectors()})
+   */
+  public DenseScorer(GenerativeModel model, float[][] itemVectors) {
+    if (itemVectors.length != model.items().size()) {
+      throw new IllegalArgumentException(itemVectors.length + " item vectors for " + model.items().size() + " items");
+    }
     this.model = model;
-    this.itemVectors = model.embed(model.items().stream().map(Item::document).toList());
+    this.itemVectors = itemVectors;
   }
 
   @Override

@@ -125,8 +125,9 @@ public final class Trainer {
     List<EvalResult> baselines;
     TrainState state;
     long optimizerBytes;
-    try (GenerativeModel model = ModelFactory.create(config.model(), dataset.items(), config.seed())) {
-      baselines = baselines(model, dataset, split);
+    ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed());
+    try (GenerativeModel model = built.model()) {
+      baselines = baselines(model, built.itemVectors(), dataset, split);
       Map<String, Tensor> bases = null;
       if (config.usesNullSpace()) {
         log.println("gems: estimating the null space of the pretrained encoder");
@@ -143,7 +144,8 @@ public final class Trainer {
     return finish(dataset, split, baselines, state, optimizerBytes);
   }
 
-  private List<EvalResult> baselines(GenerativeModel model, Dataset dataset, SplitData split) throws IOException {
+  private List<EvalResult> baselines(GenerativeModel model, float[][] itemVectors, Dataset dataset, SplitData split)
+      throws IOException {
     log.println("gems: baselines (bm25, popularity, zero-shot dense) on the test split");
     List<EvalResult> results = new ArrayList<>();
     Evaluator evaluator = new Evaluator();
@@ -152,7 +154,7 @@ public final class Trainer {
     }
     results.add(evaluator.evaluate(dataset.items(), split.test(),
         PopularityScorer.fromTrainTargets(dataset.items(), split.train()), config.seed()));
-    results.add(evaluator.evaluate(dataset.items(), split.test(), new DenseScorer(model), config.seed()));
+    results.add(evaluator.evaluate(dataset.items(), split.test(), new DenseScorer(model, itemVectors), config.seed()));
     return results;
   }
 
