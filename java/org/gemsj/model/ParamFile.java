@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.io.HeaderedFile;
 import org.gemsj.torch.Tensors;
 
 /**
@@ -36,9 +35,7 @@ public final class ParamFile {
     });
     byte[] json = JSON.writeValueAsBytes(header);
     AtomicFiles.write(file, out -> {
-      ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + json.length);
-      head.put(MAGIC).putInt(json.length).put(json).flip();
-      AtomicFiles.writeFully(out, head);
+      HeaderedFile.writeHeader(out, MAGIC, json);
       for (Tensor t : tensors.values()) {
         Tensors.write(t, out);
       }
@@ -49,21 +46,7 @@ public final class ParamFile {
   public static Params read(Path file) throws IOException {
     Params params = new Params();
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4);
-      readFully(in, head, file);
-      head.flip();
-      byte[] magic = new byte[MAGIC.length];
-      head.get(magic);
-      if (!Arrays.equals(magic, MAGIC)) {
-        throw new IOException(file + ": not a GEMS-J weight file (bad magic)");
-      }
-      int length = head.getInt();
-      if (length <= 0 || length > (64 << 20)) {
-        throw new IOException(file + ": corrupt header length " + length);
-      }
-      ByteBuffer json = ByteBuffer.allocate(length);
-      readFully(in, json, file);
-      JsonNode header = JSON.readTree(json.array());
+      JsonNode header = HeaderedFile.readHeader(file, in, MAGIC, "GEMS-J weight file");
       for (JsonNode e : header.path("tensors")) {
         String name = e.path("name").asText();
         long[] shape = new long[e.path("shape").size()];
@@ -82,13 +65,5 @@ public final class ParamFile {
       }
     }
     return params;
-  }
-
-  private static void readFully(FileChannel in, ByteBuffer b, Path file) throws IOException {
-    while (b.hasRemaining()) {
-      if (in.read(b) < 0) {
-        throw new IOException(file + ": truncated header");
-      }
-    }
   }
 }

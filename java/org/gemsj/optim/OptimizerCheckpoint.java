@@ -6,12 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +19,7 @@ import java.util.Objects;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.io.HeaderedFile;
 import org.gemsj.torch.Tensors;
 
 /**
@@ -81,9 +79,7 @@ final class OptimizerCheckpoint {
     }
     byte[] json = JSON.writeValueAsBytes(header);
     AtomicFiles.write(file, out -> {
-      ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + json.length);
-      head.put(MAGIC).putInt(json.length).put(json).flip();
-      AtomicFiles.writeFully(out, head);
+      HeaderedFile.writeHeader(out, MAGIC, json);
       for (Entry e : entries) {
         Tensors.write(e.tensor(), out);
       }
@@ -195,32 +191,7 @@ final class OptimizerCheckpoint {
   private record Slot(String owner, String role, long[] shape, Tensor target) {}
 
   private static JsonNode readHeader(Path file, FileChannel in) throws IOException {
-    ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4);
-    while (head.hasRemaining() && in.read(head) >= 0) {}
-    head.flip();
-    byte[] magic = new byte[MAGIC.length];
-    if (head.remaining() < MAGIC.length + 4) {
-      throw new IOException(file + ": too short for a GEMS optimizer state file");
-    }
-    head.get(magic);
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException(file + ": not a GEMS optimizer state file (bad magic)");
-    }
-    int length = head.getInt();
-    if (length <= 0 || length > (64 << 20)) {
-      throw new IOException(file + ": corrupt header length " + length);
-    }
-    ByteBuffer json = ByteBuffer.allocate(length);
-    while (json.hasRemaining() && in.read(json) >= 0) {}
-    if (json.hasRemaining()) {
-      throw new IOException(file + ": truncated in its header");
-    }
-    JsonNode header;
-    try {
-      header = JSON.readTree(json.array());
-    } catch (IOException e) {
-      throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
-    }
+    JsonNode header = HeaderedFile.readHeader(file, in, MAGIC, "GEMS optimizer state file");
     if (field(file, header, "format").asInt() != FORMAT) {
       throw new IOException(file + ": unsupported format " + header.get("format") + " (this build reads " + FORMAT + ")");
     }
