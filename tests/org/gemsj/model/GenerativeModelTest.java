@@ -54,11 +54,14 @@ class GenerativeModelTest {
       float[] scores = model.scoreAll(List.of(e))[0];
       // beam search as wide as the catalogue returns the same scores and order
       List<ScoredItem> top = model.topK(e, 5, items.size());
+      // the two paths run the decoder on differently shaped batches: float32 rounding differs,
+      // so the bound is relative to the score (sums of logits of magnitude ~10)
       for (int j = 0; j < top.size(); j++) {
-        assertEquals(scores[model.indexOf(top.get(j).id())], top.get(j).score(), 1e-4);
+        double expected = scores[model.indexOf(top.get(j).id())];
+        assertEquals(expected, top.get(j).score(), 1e-4 * Math.max(1, Math.abs(expected)));
       }
       for (float s : scores) {
-        assertTrue(s <= top.get(0).score() + 1e-4);
+        assertTrue(s <= top.get(0).score() + 1e-4 * Math.max(1, Math.abs(s)));
       }
       // the loss of an example is minus the score of its target
       try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
