@@ -38,6 +38,15 @@ public record EvalResult(
     return out;
   }
 
+  /** The mean over the evaluated tasks of full-catalogue metric {@code key}; 0 when none was evaluated. */
+  public double meanOverTasks(String key) {
+    double sum = 0;
+    for (Map<String, Double> metrics : full().values()) {
+      sum += metrics.get(key);
+    }
+    return full().isEmpty() ? 0 : sum / full().size();
+  }
+
   public Map<String, Map<String, Double>> fullByWire() {
     return byWire(full);
   }

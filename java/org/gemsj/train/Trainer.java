@@ -265,7 +265,7 @@ public final class Trainer {
     if (!valid.isEmpty()) {
       EvalResult r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
       logWriter.valid((int) s.step(), r);
-      score = r.full().values().stream().mapToDouble(m -> m.get("ndcg@10")).average().orElse(0);
+      score = r.meanOverTasks("ndcg@10");
     }
     if (score > s.bestScore() || valid.isEmpty()) {
       try (PointerScope scope = new PointerScope()) { // LoRA's merged weights are temporaries

@@ -75,7 +75,7 @@ class EndToEndTest {
 
   private static double meanNdcg(Dataset d, List<Example> examples, GenerativeModel m) {
     EvalResult r = new Evaluator().evaluate(d.items(), examples, new ModelScorer("m", m), 1);
-    return r.full().values().stream().mapToDouble(x -> x.get("ndcg@20")).average().orElseThrow();
+    return r.meanOverTasks("ndcg@20");
   }
 
   static TrainConfig tinyConfig(Path data, Path out, TrainMethod method, int steps) {
