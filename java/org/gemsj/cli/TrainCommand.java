@@ -69,6 +69,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)") Integer checkpointEvery;
   @Option(names = "--valid-limit", description = "validation examples per task during training (default 200; demo 100)")
   Integer validLimit;
+  @Option(names = "--conflict-every", description = "also write OUT/conflict.jsonl, the cosine between the tasks' "
+      + "gradients per targeted weight, at step 1 and every N steps (default 0: off)")
+  int conflictEvery;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
 
   @Override
@@ -90,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
         SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
       }
     }
-    trainer.run(resuming, overwrite);
+    trainer.probeConflict(conflictEvery).run(resuming, overwrite);
     return 0;
   }
 

@@ -1,0 +1,42 @@
+package org.gemsj.study;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs `gems train` in a child JVM (same Java, same classpath): a run's peak memory is its own,
+ * and a native crash ends that run, not the study. Its stdout goes to a file in the run
+ * directory; its stderr (the progress bar) is shown. The child dies with the study.
+ */
+final class RunLauncher {
+  /** How a run's process ended. */
+  record Outcome(int exitCode, double wallSeconds) {}
+
+  private RunLauncher() {}
+
+  static Outcome train(List<String> trainArgs, Path stdoutFile) throws IOException, InterruptedException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        "org.gemsj.cli.GemsCli", "train"));
+    command.addAll(trainArgs);
+    ProcessBuilder pb = new ProcessBuilder(command)
+        .redirectOutput(stdoutFile.toFile())
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    long start = System.nanoTime();
+    Process p = pb.start();
+    Thread reaper = new Thread(p::destroy); // the study interrupted: its run goes too
+    Runtime.getRuntime().addShutdownHook(reaper);
+    try {
+      int code = p.waitFor();
+      return new Outcome(code, (System.nanoTime() - start) / 1e9);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(reaper);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running already
+      }
+    }
+  }
+}
