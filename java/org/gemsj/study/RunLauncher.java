@@ -18,8 +18,11 @@ final class RunLauncher {
 
   static Outcome train(List<String> trainArgs, Path stdoutFile) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "org.gemsj.cli.GemsCli", "train"));
+    List<String> command = new ArrayList<>(List.of(java));
+    // the study's own memory and stack settings (-Xmx, -Xss) apply to its runs too
+    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Xms")).forEach(command::add);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.gemsj.cli.GemsCli", "train"));
     command.addAll(trainArgs);
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectOutput(stdoutFile.toFile())

@@ -11,8 +11,8 @@ import java.util.Map;
  * MovieLens-small-sized dataset; {@code full} is for a bigger machine or a GPU.
  */
 public enum StudyBudget {
-  SMALL(Map.of("--steps", "200", "--batch-size", "16", "--max-tokens", "32", "--history", "3",
-      "--eval-every", "50", "--valid-limit", "100", "--refresh", "50", "--checkpoint-every", "200"), 20),
+  SMALL(Map.of("--steps", "150", "--batch-size", "16", "--max-tokens", "32", "--history", "3",
+      "--eval-every", "50", "--valid-limit", "100", "--refresh", "50", "--checkpoint-every", "150"), 10),
   FULL(Map.of("--steps", "3000", "--batch-size", "32", "--max-tokens", "64", "--history", "10",
       "--eval-every", "250", "--valid-limit", "500", "--refresh", "200", "--checkpoint-every", "250"), 100);
 
