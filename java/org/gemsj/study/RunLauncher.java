@@ -1,6 +1,7 @@
 package org.gemsj.study;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,7 @@ final class RunLauncher {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java));
     // the study's own memory and stack settings (-Xmx, -Xss) apply to its runs too
-    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Xms")).forEach(command::add);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.gemsj.cli.GemsCli", "train"));
     command.addAll(trainArgs);
