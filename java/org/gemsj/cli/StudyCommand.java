@@ -27,6 +27,8 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone = "minilm";
   @Option(names = "--cache-dir", description = "null-space and item-embedding cache (default ~/.cache/gems-j)")
   Path cacheDir;
+  @Option(names = "--jobs", description = "runs trained at once, each on one thread (default: one per core)")
+  int jobs = Runtime.getRuntime().availableProcessors();
   @Option(names = "--steps", description = "override the budget's steps") Integer steps;
   @Option(names = "--batch-size", description = "override the budget's batch size") Integer batchSize;
   @Option(names = "--max-tokens", description = "override the budget's encoder input length") Integer maxTokens;
@@ -46,7 +48,7 @@ final class StudyCommand implements Callable<Integer> {
     put(overrides, "--valid-limit", validLimit);
     put(overrides, "--refresh", refresh);
     Study.Options options = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
-        methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir);
+        methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir, jobs);
     Study.Outcome outcome = new Study(options, System.out).run();
     System.out.println("study: wrote " + outcome.studyJson() + ", " + outcome.studyMd() + " and the plots");
     if (!outcome.failed().isEmpty()) {

@@ -8,8 +8,13 @@ import java.util.List;
 
 /**
  * Runs `gems train` in a child JVM (same Java, same classpath): a run's peak memory is its own,
- * and a native crash ends that run, not the study. Its stdout goes to a file in the run
- * directory; its stderr (the progress bar) is shown. The child dies with the study.
+ * and a native crash ends that run, not the study. Its output (log and progress bar) goes to a
+ * file in the run directory. The child dies with the study.
+ *
+ * <p>Each child computes on one thread (OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1) and the study
+ * runs several at once: on a small shared machine, multi-threaded libtorch/OpenBLAS runs that
+ * compete for cores spin-wait and slow down several-fold, while single-threaded runs side by side
+ * keep every core busy (docs/RESULTS.md).
  */
 final class RunLauncher {
   /** How a run's process ended. */
@@ -17,7 +22,7 @@ final class RunLauncher {
 
   private RunLauncher() {}
 
-  static Outcome train(List<String> trainArgs, Path stdoutFile) throws IOException, InterruptedException {
+  static Outcome train(List<String> trainArgs, Path outputFile) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java));
     // the study's own memory and stack settings (-Xmx, -Xss) apply to its runs too
@@ -26,8 +31,11 @@ final class RunLauncher {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.gemsj.cli.GemsCli", "train"));
     command.addAll(trainArgs);
     ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectOutput(stdoutFile.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
+        .redirectOutput(outputFile.toFile())
+        .redirectErrorStream(true);
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     long start = System.nanoTime();
     Process p = pb.start();
     Thread reaper = new Thread(p::destroy); // the study interrupted: its run goes too

@@ -27,6 +27,9 @@ import org.gemsj.model.ModelStore;
  */
 public final class Study {
   static final String RUN_RECORD = "study_run.json";
+  static final String RUN_OUTPUT = "train.log";
+
+  private record Planned(StudyMethod method, long seed, Path dir) {}
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -34,10 +37,13 @@ public final class Study {
    * @param backbone "minilm" or "bge-small"
    */
   public record Options(Path data, Path out, int seeds, long firstSeed, StudyBudget budget,
-      Map<String, String> overrides, List<StudyMethod> methods, String backbone, Path cacheDir) {
+      Map<String, String> overrides, List<StudyMethod> methods, String backbone, Path cacheDir, int jobs) {
     public Options {
       if (seeds < 1) {
         throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+      }
+      if (jobs < 1) {
+        throw new IllegalArgumentException("--jobs must be >= 1, got " + jobs);
       }
       Backbone.fromCli(backbone);
     }
@@ -67,29 +73,58 @@ public final class Study {
     Files.createDirectories(o.out());
     int history = Integer.parseInt(o.budget().option("--history", o.overrides()));
     int maxTokens = Integer.parseInt(o.budget().option("--max-tokens", o.overrides()));
-    List<String> failed = new ArrayList<>();
-    Map<StudyMethod, List<Path>> finished = new LinkedHashMap<>();
-    Map<Path, Double> wall = new LinkedHashMap<>();
-    int total = o.seeds() * o.methods().size(), index = 0;
-    long started = System.nanoTime();
-    for (long seed : o.seedList()) {
+    List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<Path, Double> wall = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Planned> plan = new ArrayList<>();
+    for (long seed : o.seedList()) { // seed-major: a partial study holds every method of its first seeds
       for (StudyMethod m : o.methods()) {
-        index++;
-        Path dir = o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed);
-        Double seconds = finishedEarlier(dir);
-        if (seconds == null) {
-          log.printf("study: run %d/%d: %s, seed %d (%s elapsed)%n", index, total, m.name(), seed,
-              minutes(System.nanoTime() - started));
-          seconds = train(m, seed, dir);
+        plan.add(new Planned(m, seed, o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed)));
+      }
+    }
+    long started = System.nanoTime();
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(o.jobs());
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    for (Planned p : plan) {
+      futures.add(pool.submit(() -> {
+        Double seconds = finishedEarlier(p.dir());
+        String what = p.method().name() + ", seed " + p.seed();
+        if (seconds != null) {
+          log.printf("study: %s: finished earlier, reused (%d/%d)%n", what, done.incrementAndGet(), plan.size());
         } else {
-          log.printf("study: run %d/%d: %s, seed %d: finished earlier, reused%n", index, total, m.name(), seed);
+          log.printf("study: %s: training (%s elapsed; output in %s)%n", what, minutes(System.nanoTime() - started),
+              p.dir().resolve(RUN_OUTPUT));
+          seconds = train(p.method(), p.seed(), p.dir());
+          log.printf("study: %s: %s (%d/%d done, %s elapsed)%n", what, seconds == null ? "FAILED"
+              : String.format("finished in %.0f s", seconds), done.incrementAndGet(), plan.size(),
+              minutes(System.nanoTime() - started));
         }
         if (seconds == null) {
-          failed.add(m.name() + " seed " + seed + " (see " + dir.resolve("train.out") + ")");
-          continue;
+          failed.add(what + " (see " + p.dir().resolve(RUN_OUTPUT) + ")");
+        } else {
+          wall.put(p.dir(), seconds);
         }
-        finished.computeIfAbsent(m, k -> new ArrayList<>()).add(dir);
-        wall.put(dir, seconds);
+        return null;
+      }));
+    }
+    pool.shutdown();
+    try {
+      for (var f : futures) {
+        f.get();
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      pool.shutdownNow();
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException("study run failed: " + e.getCause(), e.getCause());
+    }
+    Map<StudyMethod, List<Path>> finished = new LinkedHashMap<>();
+    for (StudyMethod m : o.methods()) { // tables in method order, runs in seed order
+      for (Planned p : plan) {
+        if (p.method() == m && wall.containsKey(p.dir())) {
+          finished.computeIfAbsent(m, k -> new ArrayList<>()).add(p.dir());
+        }
       }
     }
     log.println("study: measuring knowledge retention of each model");
@@ -133,15 +168,13 @@ public final class Study {
     }
     args.addAll(m.trainArgs());
     args.addAll(o.budget().trainArgs(o.overrides()));
-    RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve("train.out"));
+    RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve(RUN_OUTPUT));
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("exit_code", r.exitCode());
     record.put("wall_seconds", r.wallSeconds());
     record.put("train_args", args);
     AtomicFiles.write(dir.resolve(RUN_RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
     if (r.exitCode() != 0) {
-      log.printf("study: %s seed %d failed (exit %d); its output: %s%n", m.name(), seed, r.exitCode(),
-          dir.resolve("train.out"));
       return null;
     }
     return r.wallSeconds();

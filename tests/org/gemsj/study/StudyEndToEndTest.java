@@ -33,7 +33,7 @@ class StudyEndToEndTest {
     Map<String, String> tiny = Map.of("--steps", "4", "--batch-size", "8", "--max-tokens", "16", "--history", "2",
         "--eval-every", "2", "--valid-limit", "10", "--refresh", "2");
     Study.Options options = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, tiny,
-        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"));
+        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
     Study.Outcome first = new Study(options, System.out).run();
     assertEquals(List.of(), first.failed());
 
