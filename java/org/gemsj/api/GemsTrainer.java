@@ -96,6 +96,7 @@ public final class GemsTrainer {
     private int rankShared = 128;
     private Integer rankTask; // null: rankShared / 2
     private int refreshInterval = 200;
+    private boolean refreshWarmup = false;
     private double alpha = 1.0;
     private int loraRank = 16;
     private double loraAlpha = 32;
@@ -141,6 +142,8 @@ public final class GemsTrainer {
     public Builder rankShared(int r) { rankShared = r; return this; }
     public Builder rankTask(int r) { rankTask = r; return this; }
     public Builder refreshInterval(int n) { refreshInterval = n; return this; }
+    /** Extra basis refreshes at steps 1 + 2^k below the interval (GemsConfig#refreshWarmup). */
+    public Builder refreshWarmup(boolean on) { refreshWarmup = on; return this; }
     public Builder alpha(double v) { alpha = v; return this; }
     public Builder loraRank(int r) { loraRank = r; return this; }
     public Builder loraAlpha(double v) { loraAlpha = v; return this; }
@@ -180,7 +183,7 @@ public final class GemsTrainer {
       TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
           or(lr, defaultLr), decoderLr, 0.05, 0.01, 0.1, rankShared, or(rankTask, Math.max(1, rankShared / 2)),
           refreshInterval, alpha, loraRank, loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cache, evalEvery,
-          patience, checkpointEvery, validLimit);
+          patience, checkpointEvery, validLimit, refreshWarmup);
       c.check();
       return c;
     }

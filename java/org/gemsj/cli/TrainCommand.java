@@ -48,6 +48,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--rank-shared", description = "r_sh (default 128)") Integer rankShared;
   @Option(names = "--rank-task", description = "r_task (default r_sh / 2)") Integer rankTask;
   @Option(names = "--refresh", description = "steps between basis refreshes (default 200; demo 50)") Integer refresh;
+  @Option(names = "--refresh-warmup", description = "gems/galore: also refresh the bases at steps 2, 3, 5, 9, 17, ... "
+      + "below --refresh, while the fresh decoder's gradients settle")
+  boolean refreshWarmup;
   @Option(names = "--alpha", description = "GEMS/GaLore update scale (default 1)") Double alpha;
   @Option(names = "--lora-rank", description = "LoRA rank (default 16)") Integer loraRank;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default 32)") Double loraAlpha;
@@ -163,6 +166,7 @@ final class TrainCommand implements Callable<Integer> {
     set(rankShared, b::rankShared);
     set(rankTask, b::rankTask);
     set(refresh, b::refreshInterval);
+    b.refreshWarmup(refreshWarmup);
     set(alpha, b::alpha);
     set(loraRank, b::loraRank);
     set(loraAlpha, b::loraAlpha);

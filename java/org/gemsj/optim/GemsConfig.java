@@ -7,6 +7,9 @@ package org.gemsj.optim;
  * @param rankShared r_sh; clamped per weight to min(m, n)
  * @param rankTask r_task of each task subspace; clamped per weight to min(m, n); unused by GALORE
  * @param refreshInterval T, steps between basis refreshes (the first step always refreshes)
+ * @param refreshWarmup also refresh at steps 2, 3, 5, 9, 17, ... (1 + 2^k) while 2^k < T: the
+ *     step-1 bases come from the gradients of a freshly initialised head, so early on they are
+ *     replaced as the gradients settle, instead of steering T steps
  * @param alpha scale of the back-projected update
  * @param nullSpace project gradients and updates away from the protected directions that
  *     {@link GemsOptimizer#setNullBasis} provides (every targeted weight needs one)
@@ -27,7 +30,8 @@ public record GemsConfig(
     boolean nullSpace,
     MomentPolicy momentPolicy,
     BasisMethod basisMethod,
-    long seed) {
+    long seed,
+    boolean refreshWarmup) {
 
   public GemsConfig {
     if (method == null || schedule == null || gating == null || momentPolicy == null || basisMethod == null) {
@@ -51,6 +55,15 @@ public record GemsConfig(
     }
   }
 
+  /** Whether step {@code t} (1-based) refreshes the bases. */
+  public boolean refreshesAt(long t) {
+    long since = t - 1;
+    if (since % refreshInterval == 0) {
+      return true;
+    }
+    return refreshWarmup && since < refreshInterval && Long.bitCount(since) == 1;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -72,6 +85,7 @@ public record GemsConfig(
     b.momentPolicy = momentPolicy;
     b.basisMethod = basisMethod;
     b.seed = seed;
+    b.refreshWarmup = refreshWarmup;
     return b;
   }
 
@@ -92,6 +106,7 @@ public record GemsConfig(
     private MomentPolicy momentPolicy = MomentPolicy.REPROJECT;
     private BasisMethod basisMethod = BasisMethod.AUTO;
     private long seed = 0;
+    private boolean refreshWarmup = false;
 
     public Builder method(Method v) { method = v; return this; }
     public Builder rankShared(int v) { rankShared = v; return this; }
@@ -107,10 +122,11 @@ public record GemsConfig(
     public Builder momentPolicy(MomentPolicy v) { momentPolicy = v; return this; }
     public Builder basisMethod(BasisMethod v) { basisMethod = v; return this; }
     public Builder seed(long v) { seed = v; return this; }
+    public Builder refreshWarmup(boolean v) { refreshWarmup = v; return this; }
 
     public GemsConfig build() {
       return new GemsConfig(method, rankShared, rankTask, refreshInterval, alpha, schedule, weightDecay,
-          beta1, beta2, eps, gating, nullSpace, momentPolicy, basisMethod, seed);
+          beta1, beta2, eps, gating, nullSpace, momentPolicy, basisMethod, seed, refreshWarmup);
     }
   }
 }

@@ -165,7 +165,7 @@ public final class GemsOptimizer {
         throw new IllegalArgumentException("gates are not finite (" + gates[0] + ", " + gates[1] + ") for losses "
             + search.loss() + ", " + rec.loss() + " and gradient norms " + searchNorm + ", " + recNorm);
       }
-      boolean refresh = (t - 1) % config.refreshInterval() == 0;
+      boolean refresh = config.refreshesAt(t);
       double lowest = Double.NaN;
       FusedStep.Hyper hyper = new FusedStep.Hyper(lr, config.beta1(), config.beta2(), config.eps(),
           config.alpha(), config.weightDecay());

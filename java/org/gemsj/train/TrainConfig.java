@@ -12,6 +12,8 @@ import org.gemsj.model.ModelFactory;
  * @param nullSpaceEnergy share of the activation energy whose directions are protected
  * @param evalEvery steps between validations (early stopping on validation NDCG@10)
  * @param validLimit validation examples per task used during training (all at the end)
+ * @param refreshWarmup GEMS/GaLore: extra basis refreshes early in training ({@link
+ *     org.gemsj.optim.GemsConfig#refreshWarmup})
  */
 public record TrainConfig(
     Path data,
@@ -41,7 +43,8 @@ public record TrainConfig(
     int evalEvery,
     int patience,
     int checkpointEvery,
-    int validLimit) {
+    int validLimit,
+    boolean refreshWarmup) {
 
   public String name() {
     if (method != TrainMethod.GEMS) {
@@ -61,7 +64,7 @@ public record TrainConfig(
     return new TrainConfig(newData, abs, method, noNullSpace, singleSubspace, model, steps, batchSize, seed, lr,
         decoderLr, warmupFraction, weightDecay, dropout, rankShared, rankTask, refreshInterval, alpha, loraRank,
         loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cacheDir, evalEvery, patience, checkpointEvery,
-        validLimit);
+        validLimit, refreshWarmup);
   }
 
   /** Whether gradients and updates are kept out of the protected (knowledge) directions. */

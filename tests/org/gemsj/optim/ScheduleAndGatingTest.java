@@ -7,6 +7,23 @@ import org.junit.jupiter.api.Test;
 
 class ScheduleAndGatingTest {
   @Test
+  void refreshStepsWithAndWithoutWarmup() {
+    GemsConfig plain = GemsConfig.builder().refreshInterval(50).build();
+    GemsConfig warm = plain.toBuilder().refreshWarmup(true).build();
+    java.util.List<Long> p = new java.util.ArrayList<>(), w = new java.util.ArrayList<>();
+    for (long t = 1; t <= 160; t++) {
+      if (plain.refreshesAt(t)) {
+        p.add(t);
+      }
+      if (warm.refreshesAt(t)) {
+        w.add(t);
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(1L, 51L, 101L, 151L), p);
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(1L, 2L, 3L, 5L, 9L, 17L, 33L, 51L, 101L, 151L), w);
+  }
+
+  @Test
   void cosineWithWarmupByHand() {
     LrSchedule s = new LrSchedule(1.0, 4, 14, 0.1);
     assertEquals(0.25, s.at(1), 1e-12);
