@@ -8,9 +8,13 @@ import org.bytedeco.openblas.presets.openblas_nolapack;
  * with one OpenBLAS thread. OpenBLAS's threads busy-wait between the many small BLAS calls of an
  * SVD; as soon as the machine has more runnable threads than cores they lose their slices while
  * spinning, and one 1536 x 384 SVD took 17.5 s with 2 threads against 0.37 s with 1 on a loaded
- * 2-core machine (docs/PERFORMANCE.md). The setting is process-wide and restored afterwards.
+ * 2-core machine (docs/PERFORMANCE.md, `gems bench blas-threads`). The setting is process-wide
+ * and restored afterwards. {@code -Dgems.lapack.singleThread=false} leaves OpenBLAS alone (for a
+ * dedicated many-core machine).
  */
 final class LapackThreads {
+  static final String PROPERTY = "gems.lapack.singleThread";
+
   private static final Object LOCK = new Object();
   private static int depth;
   private static int saved;
@@ -31,6 +35,9 @@ final class LapackThreads {
   }
 
   static <T> T single(Supplier<T> work) {
+    if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
+      return work.get();
+    }
     enter();
     try {
       return work.get();
