@@ -3,19 +3,16 @@ package org.gemsj.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.gemsj.data.Example;
-import org.gemsj.data.Item;
+import org.gemsj.api.GemsModel;
+import org.gemsj.api.Hit;
 import org.gemsj.data.Task;
-import org.gemsj.model.GenerativeModel;
-import org.gemsj.model.ModelStore;
-import org.gemsj.model.ScoredItem;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `gems search` and `gems recommend`: top-K items from a saved model by constrained beam search. */
+/** `gems search` and `gems recommend`: top-K items from a saved model, through {@link GemsModel} (one code path with services). */
 final class QueryCommands {
   private QueryCommands() {}
 
@@ -30,19 +27,15 @@ final class QueryCommands {
     if (c.k < 1) {
       throw new IllegalArgumentException("-k must be >= 1");
     }
-    try (GenerativeModel model = ModelStore.load(c.model)) {
-      List<String> history = h.resolve(model.config.historyLength());
-      for (String id : history) {
-        model.indexOf(id); // unknown ids fail here, by name
-      }
-      int beam = c.beam != null ? c.beam : Math.max(c.k, 20);
-      if (beam < c.k) {
-        throw new IllegalArgumentException("--beam " + beam + " cannot return -k " + c.k + " items: use --beam >= -k");
-      }
-      Example e = new Example("cli", task, history, query, null, 0);
-      for (ScoredItem s : model.topK(e, c.k, beam)) {
-        Item item = model.items().get(model.indexOf(s.id()));
-        System.out.printf("%-12s %9.4f  %s%n", s.id(), s.score(), item.title());
+    int beam = c.beam != null ? c.beam : Math.max(c.k, GemsModel.MIN_BEAM);
+    if (beam < c.k) {
+      throw new IllegalArgumentException("--beam " + beam + " cannot return -k " + c.k + " items: use --beam >= -k");
+    }
+    try (GemsModel model = GemsModel.load(c.model)) {
+      List<String> history = h.resolve(model.historyLength());
+      List<Hit> hits = task == Task.SEARCH ? model.search(query, history, c.k, beam) : model.recommend(history, c.k, beam);
+      for (Hit hit : hits) {
+        System.out.printf("%-12s %9.4f  %s%n", hit.id(), hit.score(), hit.title());
       }
     }
     return 0;

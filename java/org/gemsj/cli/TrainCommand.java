@@ -3,13 +3,14 @@ package org.gemsj.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.gemsj.backbone.Backbone;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.gemsj.api.GemsTrainer;
 import org.gemsj.data.synth.SyntheticData;
-import org.gemsj.model.ItemIds;
-import org.gemsj.model.ModelFactory;
 import org.gemsj.train.TrainConfig;
-import org.gemsj.train.TrainMethod;
 import org.gemsj.train.Trainer;
+import org.gemsj.train.TrainingStopped;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,6 +72,16 @@ final class TrainCommand implements Callable<Integer> {
   Integer validLimit;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
 
+  /** How long a signal waits for the current step's checkpoint before the JVM exits anyway. */
+  static final long STOP_GRACE_SECONDS = 60;
+
+  /**
+   * Runs training. SIGTERM or SIGINT (Ctrl-C) stops it gracefully: a shutdown hook asks the
+   * trainer to stop and waits up to {@link #STOP_GRACE_SECONDS} for the current step to end and
+   * its checkpoint to be written, so OUT/checkpoint holds the last completed step and
+   * {@code gems train --resume OUT} continues the run. The process then exits as the JVM does
+   * after a signal: 143 (TERM) or 130 (INT).
+   */
   @Override
   public Integer call() throws Exception {
     Trainer trainer;
@@ -90,7 +101,31 @@ final class TrainCommand implements Callable<Integer> {
         SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
       }
     }
-    trainer.run(resuming, overwrite);
+    CountDownLatch ended = new CountDownLatch(1);
+    Thread onSignal = new Thread(() -> {
+      trainer.requestStop();
+      try {
+        if (!ended.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+          System.err.println("gems: the current step did not end within " + STOP_GRACE_SECONDS + " s; exiting "
+              + "without its checkpoint (--resume continues from the previous one)");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "gems-train-stop");
+    Runtime.getRuntime().addShutdownHook(onSignal);
+    try {
+      trainer.run(resuming, overwrite);
+    } catch (TrainingStopped stopped) {
+      return 0; // the trainer logged how to resume; the JVM exits with the signal's status
+    } finally {
+      ended.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it returns now that the run has ended
+      }
+    }
     return 0;
   }
 
@@ -109,27 +144,47 @@ final class TrainCommand implements Callable<Integer> {
     if (data == null) {
       throw new IllegalArgumentException("--data DIR or --preset demo is required");
     }
-    TrainMethod m = TrainMethod.fromCli(or(method, "gems"));
-    double defaultLr = switch (m) {
-      case GEMS, GALORE -> 2e-4;
-      case LORA -> 5e-4;
-      case FULL -> 5e-5;
-    };
-    int r = or(rankShared, 128);
-    ModelFactory.Options base = ModelFactory.Options.defaults(Backbone.fromCli(or(backbone, "minilm")));
-    ModelFactory.Options model = new ModelFactory.Options(base.backbone(),
-        ItemIds.Scheme.fromCli(or(ids, "atomic")), or(levels, base.levels()),
-        or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),
-        or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), or(maxTokens, demo ? 48 : 96), or(history, demo ? 5 : 20));
-    return new TrainConfig(data, out, m, noNullSpace, singleSubspace, model, or(steps, demo ? 200 : 1000),
-        or(batch, demo ? 16 : 32), or(seed, 7L), or(lr, defaultLr), or(decoderLr, 1e-3), 0.05, 0.01, 0.1, r,
-        or(rankTask, Math.max(1, r / 2)), or(refresh, demo ? 50 : 200), or(alpha, 1.0), or(loraRank, 16),
-        or(loraAlpha, 32.0), or(loraDropout, 0.05), or(nullSpaceEnergy, 0.9), knowledgeCorpus,
-        or(cacheDir, Path.of(System.getProperty("user.home"), ".cache", "gems-j")), or(evalEvery, 50),
-        or(patience, 5), or(checkpointEvery, 100), or(validLimit, demo ? 100 : 200));
+    GemsTrainer.Builder b = GemsTrainer.builder(data, out); // holds the defaults
+    if (demo) { // a run of a few minutes on 2 cores
+      b.steps(200).batchSize(16).refreshInterval(50).historyLength(5).maxTokens(48).validLimit(100);
+    }
+    set(method, b::method);
+    b.noNullSpace(noNullSpace).singleSubspace(singleSubspace);
+    set(backbone, b::backbone);
+    set(ids, b::ids);
+    set(steps, b::steps);
+    set(batch, b::batchSize);
+    set(seed, b::seed);
+    set(lr, b::lr);
+    set(decoderLr, b::decoderLr);
+    set(rankShared, b::rankShared);
+    set(rankTask, b::rankTask);
+    set(refresh, b::refreshInterval);
+    set(alpha, b::alpha);
+    set(loraRank, b::loraRank);
+    set(loraAlpha, b::loraAlpha);
+    set(loraDropout, b::loraDropout);
+    set(nullSpaceEnergy, b::nullSpaceEnergy);
+    set(knowledgeCorpus, b::knowledgeCorpus);
+    set(history, b::historyLength);
+    set(maxTokens, b::maxTokens);
+    set(decoderLayers, b::decoderLayers);
+    set(decoderWidth, b::decoderWidth);
+    set(decoderHeads, b::decoderHeads);
+    set(decoderFfn, b::decoderFfn);
+    set(levels, b::levels);
+    set(codebook, b::codebook);
+    set(evalEvery, b::evalEvery);
+    set(patience, b::patience);
+    set(checkpointEvery, b::checkpointEvery);
+    set(validLimit, b::validLimit);
+    set(cacheDir, b::cacheDir);
+    return b.config();
   }
 
-  private static <T> T or(T value, T fallback) {
-    return value != null ? value : fallback;
+  private static <T> void set(T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 }

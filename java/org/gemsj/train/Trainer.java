@@ -62,11 +62,36 @@ public final class Trainer {
   private final TrainConfig config;
   private final PrintStream log;
   private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
+  private volatile TrainListener listener = TrainListener.NONE;
+  private volatile boolean stopRequested;
+  private PrintStream progress = System.err;
 
+  /** {@code log} receives the run's log lines (each also goes to the listener's {@code log} event). */
   public Trainer(TrainConfig config, PrintStream log) {
     config.check();
     this.config = config;
-    this.log = log;
+    this.log = LogLines.tee(log, line -> listener.log(line));
+  }
+
+  /** Receives this run's progress events (replaces the previous listener); call before {@link #run}. */
+  public Trainer listener(TrainListener listener) {
+    this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** Where the progress bar is drawn (stderr by default; a service may pass a discarding stream). */
+  public Trainer progressTo(PrintStream progress) {
+    this.progress = java.util.Objects.requireNonNull(progress, "progress");
+    return this;
+  }
+
+  /**
+   * Asks a run to stop gracefully, from any thread (a listener, a signal handler): at the end of
+   * the current step (or of the first step, when training has not begun yet) the trainer writes a
+   * checkpoint and {@link #run} throws {@link TrainingStopped}. Once requested, it stays requested.
+   */
+  public void requestStop() {
+    stopRequested = true;
   }
 
   /** Tests: end the run abruptly after step {@code step} (and its checkpoint, if one is due). */
@@ -93,8 +118,11 @@ public final class Trainer {
    * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
    * OUT that holds an earlier run's files is refused unless {@code overwrite} (then they are
    * deleted first; a dataset directory inside OUT stays).
+   *
+   * @throws TrainingStopped when {@link #requestStop()} ended training early (checkpoint written;
+   *     {@code run(true, false)} on a Trainer of {@link #savedConfig} continues it)
    */
-  public MetricsDoc run(boolean resume, boolean overwrite) throws IOException {
+  public MetricsDoc run(boolean resume, boolean overwrite) throws IOException, TrainingStopped {
     Path out = config.out();
     Files.createDirectories(out);
     if (!resume) {
@@ -141,7 +169,9 @@ public final class Trainer {
       state = train(model, adaptation, split, state);
       optimizerBytes = adaptation.stateBytes();
     }
-    return finish(dataset, split, baselines, state, optimizerBytes);
+    MetricsDoc doc = finish(dataset, split, baselines, state, optimizerBytes);
+    listener.finished(doc);
+    return doc;
   }
 
   private List<EvalResult> baselines(GenerativeModel model, float[][] itemVectors, Dataset dataset, SplitData split)
@@ -169,7 +199,7 @@ public final class Trainer {
   }
 
   private TrainState train(GenerativeModel model, Adaptation adaptation, SplitData split, TrainState state)
-      throws IOException {
+      throws IOException, TrainingStopped {
     Path out = config.out();
     List<Example> train = split.train();
     List<Example> valid = validationSample(split.valid());
@@ -180,7 +210,7 @@ public final class Trainer {
     try (TrainLogWriter logWriter = new TrainLogWriter(out.resolve(TrainLog.FILE_NAME));
         ProgressBar bar = new ProgressBarBuilder().setTaskName(config.name()).setInitialMax(config.steps())
             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
-            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress)).build()) {
       bar.stepTo(state.step());
       while (state.step() < config.steps() && !state.stopped()) {
         long t = state.step() + 1;
@@ -202,19 +232,30 @@ public final class Trainer {
         logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
             report.gateSearch(), report.gateRec(), report.lr(), rate, seconds,
             org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0));
+        listener.step(t, config.steps(), search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1], rate,
+            seconds);
         bar.stepTo(t);
         bar.setExtraMessage(String.format(" loss search %.3f rec %.3f", losses[0], losses[1]));
         state = state.next(t, seconds);
         if (t % config.evalEvery() == 0 || t == config.steps()) {
           state = validate(model, adaptation, valid, state, logWriter);
         }
-        if (t % config.checkpointEvery() == 0 || t == config.steps() || state.stopped()) {
+        boolean stopNow = stopRequested; // read once: the checkpoint and the stop must agree
+        if (t % config.checkpointEvery() == 0 || t == config.steps() || state.stopped() || stopNow) {
           checkpoint(model, adaptation, state);
         }
         if (t == crashAfter) {
           throw new IllegalStateException("simulated crash after step " + t);
         }
+        if (stopNow) {
+          break;
+        }
       }
+    }
+    if (stopRequested) { // every way out of the loop above wrote a checkpoint for state.step()
+      log.printf("gems: stopped on request after step %d of %d; checkpoint written; continue with: gems train "
+          + "--resume %s%n", state.step(), config.steps(), out);
+      throw new TrainingStopped(state.step(), config.steps(), out);
     }
     if (state.stopped()) {
       log.printf("gems: early stop at step %d (best validation NDCG@10 %.4f at step %d)%n", state.step(),
@@ -262,18 +303,22 @@ public final class Trainer {
   private TrainState validate(GenerativeModel model, Adaptation adaptation, List<Example> valid, TrainState s,
       TrainLogWriter logWriter) throws IOException {
     double score = Double.POSITIVE_INFINITY; // no validation examples: the latest model is the best
+    EvalResult r = null;
     if (!valid.isEmpty()) {
-      EvalResult r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
+      r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
       logWriter.valid((int) s.step(), r);
       score = r.meanOverTasks("ndcg@10");
     }
-    if (score > s.bestScore() || valid.isEmpty()) {
+    boolean improved = score > s.bestScore() || valid.isEmpty();
+    if (improved) {
       try (PointerScope scope = new PointerScope()) { // LoRA's merged weights are temporaries
         ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
       }
-      return s.improved(valid.isEmpty() ? Double.NEGATIVE_INFINITY : score);
     }
-    return s.notImproved(config.patience());
+    if (r != null) {
+      listener.validation(s.step(), r, improved);
+    }
+    return improved ? s.improved(valid.isEmpty() ? Double.NEGATIVE_INFINITY : score) : s.notImproved(config.patience());
   }
 
   private void checkpoint(GenerativeModel model, Adaptation adaptation, TrainState state) throws IOException {
@@ -282,6 +327,7 @@ public final class Trainer {
       adaptation.save(dir);
       AtomicFiles.write(dir.resolve("state.json"), JSON.writeValueAsBytes(state));
     });
+    listener.checkpoint(state.step());
   }
 
   private TrainState restore(GenerativeModel model, Adaptation adaptation, String digest) throws IOException {

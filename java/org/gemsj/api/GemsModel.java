@@ -1,0 +1,157 @@
+package org.gemsj.api;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.gemsj.data.Example;
+import org.gemsj.data.Item;
+import org.gemsj.data.Task;
+import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.ModelStore;
+import org.gemsj.model.ScoredItem;
+
+/**
+ * A trained GEMS-J model for use inside a JVM service: search and recommendation over its
+ * catalogue, without the CLI or a server. Load once, share across threads, close at shutdown.
+ *
+ * <pre>{@code
+ * try (GemsModel model = GemsModel.load(Path.of("out/demo/model"))) {
+ *   List<Hit> hits = model.search("waterproof hiking boots", 5);
+ * }
+ * }</pre>
+ *
+ * <p><b>Results</b>: k distinct catalogue items, best first, by trie-constrained beam search
+ * (beam width max(k, 20) unless given), the same search as {@code gems search|recommend}.
+ *
+ * <p><b>History</b>: a user's past item ids in time order, <b>oldest first, newest last</b> (as
+ * in the training data's {@link Example#history()}); only the newest {@link #historyLength()}
+ * are read, as in training. Every id must be in the catalogue.
+ *
+ * <p><b>Threads</b>: every method is safe to call from any thread. Inference runs one call at a
+ * time under a fair lock (the underlying {@link GenerativeModel} keeps per-forward state);
+ * libtorch already spreads one call over the cores. Calls are not merged into one batch: a
+ * batched encoder pads inputs to a common length and its floating-point sums then differ in the
+ * last bits, so an answer would depend on which requests happened to arrive together.
+ * {@link #close()} waits for a running call; calls after it throw {@link IllegalStateException}.
+ */
+public final class GemsModel implements AutoCloseable {
+  /** Beam width floor of the default beam max(k, 20): a beam wider than k finds better top-k lists. */
+  public static final int MIN_BEAM = 20;
+
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Path dir;
+  private GenerativeModel model; // null once closed; guarded by lock
+
+  private GemsModel(Path dir, GenerativeModel model) {
+    this.dir = dir;
+    this.model = model;
+  }
+
+  /** Loads a saved model directory ({@code OUT/model} of a training run). */
+  public static GemsModel load(Path dir) throws IOException {
+    Objects.requireNonNull(dir, "dir");
+    return new GemsModel(dir, ModelStore.load(dir));
+  }
+
+  /** The top {@code k} items for a query, with no user history. */
+  public List<Hit> search(String query, int k) {
+    return search(query, List.of(), k);
+  }
+
+  /** The top {@code k} items for a query, personalised by the user's history (oldest first; may be empty). */
+  public List<Hit> search(String query, List<String> history, int k) {
+    return search(query, history, k, Math.max(k, MIN_BEAM));
+  }
+
+  /** As {@link #search(String, List, int)} with an explicit beam width ({@code >= k}). */
+  public List<Hit> search(String query, List<String> history, int k, int beamWidth) {
+    if (query == null || query.isBlank()) {
+      throw new IllegalArgumentException("query is empty");
+    }
+    return topK(Task.SEARCH, query, history, k, beamWidth);
+  }
+
+  /** The {@code k} items the user most likely wants next, from their history (oldest first; not empty). */
+  public List<Hit> recommend(List<String> history, int k) {
+    return recommend(history, k, Math.max(k, MIN_BEAM));
+  }
+
+  /** As {@link #recommend(List, int)} with an explicit beam width ({@code >= k}). */
+  public List<Hit> recommend(List<String> history, int k, int beamWidth) {
+    if (history == null || history.isEmpty()) {
+      throw new IllegalArgumentException("history is empty: recommend needs at least one past item id");
+    }
+    return topK(Task.REC, null, history, k, beamWidth);
+  }
+
+  /** The catalogue, in the model's order. */
+  public List<Item> items() {
+    return withModel(GenerativeModel::items);
+  }
+
+  /** The catalogue item with this id, if any. */
+  public Optional<Item> item(String id) {
+    return withModel(m -> m.hasItem(id) ? Optional.of(m.items().get(m.indexOf(id))) : Optional.empty());
+  }
+
+  /** How many of the newest history items the model reads (older ones are ignored). */
+  public int historyLength() {
+    return withModel(m -> m.config.historyLength());
+  }
+
+  /** Frees the model; waits for a call in progress. Idempotent. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (model != null) {
+        model.close();
+        model = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<Hit> topK(Task task, String query, List<String> history, int k, int beamWidth) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
+    if (beamWidth < k) {
+      throw new IllegalArgumentException("beam width " + beamWidth + " cannot return k = " + k + " items: use a beam >= k");
+    }
+    Objects.requireNonNull(history, "history");
+    return withModel(m -> {
+      for (int i = 0; i < history.size(); i++) {
+        String id = history.get(i);
+        if (id == null || !m.hasItem(id)) {
+          throw new IllegalArgumentException("history[" + i + "]: item '" + id + "' is not in the model's catalogue");
+        }
+      }
+      int keep = m.config.historyLength();
+      List<String> recent = history.subList(Math.max(0, history.size() - keep), history.size());
+      Example e = new Example("api", task, recent, query, null, 0);
+      List<Hit> hits = new ArrayList<>();
+      for (ScoredItem s : m.topK(e, k, beamWidth)) {
+        hits.add(new Hit(s.id(), m.items().get(m.indexOf(s.id())).title(), s.score()));
+      }
+      return hits;
+    });
+  }
+
+  private <T> T withModel(java.util.function.Function<GenerativeModel, T> body) {
+    lock.lock();
+    try {
+      if (model == null) {
+        throw new IllegalStateException("GemsModel " + dir + " is closed");
+      }
+      return body.apply(model);
+    } finally {
+      lock.unlock();
+    }
+  }
+}

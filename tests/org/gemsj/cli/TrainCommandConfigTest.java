@@ -1,0 +1,53 @@
+package org.gemsj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.TrainMethod;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** `gems train` options map onto GemsTrainer's builder: the documented defaults, the demo preset, overrides. */
+class TrainCommandConfigTest {
+  private static TrainConfig parse(String... args) throws Exception {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.config();
+  }
+
+  @Test
+  void defaultsPresetAndOverrides() throws Exception {
+    TrainConfig plain = parse("--data", "d", "--out", "o");
+    assertEquals(TrainMethod.GEMS, plain.method());
+    assertEquals(1000, plain.steps());
+    assertEquals(32, plain.batchSize());
+    assertEquals(7, plain.seed());
+    assertEquals(2e-4, plain.lr());
+    assertEquals(128, plain.rankShared());
+    assertEquals(64, plain.rankTask());
+    assertEquals(200, plain.refreshInterval());
+    assertEquals(96, plain.model().maxTokens());
+    assertEquals(20, plain.model().historyLength());
+    assertEquals(50, plain.evalEvery());
+    assertEquals(100, plain.checkpointEvery());
+    assertEquals(200, plain.validLimit());
+    assertEquals(Path.of(System.getProperty("user.home"), ".cache", "gems-j"), plain.cacheDir());
+
+    TrainConfig demo = parse("--preset", "demo", "--out", "o", "--data", "d");
+    assertEquals(200, demo.steps());
+    assertEquals(16, demo.batchSize());
+    assertEquals(50, demo.refreshInterval());
+    assertEquals(48, demo.model().maxTokens());
+    assertEquals(5, demo.model().historyLength());
+    assertEquals(100, demo.validLimit());
+
+    TrainConfig lora = parse("--data", "d", "--out", "o", "--method", "lora", "--steps", "30", "--rank-shared", "40",
+        "--history", "7");
+    assertEquals(TrainMethod.LORA, lora.method());
+    assertEquals(5e-4, lora.lr());
+    assertEquals(30, lora.steps());
+    assertEquals(20, lora.rankTask());
+    assertEquals(7, lora.model().historyLength());
+  }
+}
