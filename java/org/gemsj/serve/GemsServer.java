@@ -38,6 +38,7 @@ public final class GemsServer implements AutoCloseable {
     builder.addService(guard(jobs.bindService(), auth))
         .addService(guard(inference.bindService(), auth))
         .addService(guard(ProtoReflectionServiceV1.newInstance().bindService(), auth))
+        .addService(guard(legacyReflection(), auth))
         .addService(health.getHealthService())
         .maxInboundMessageSize(c.maxMessageBytes());
     if (c.tlsCert() != null) {
@@ -58,6 +59,12 @@ public final class GemsServer implements AutoCloseable {
   /** Serves on TCP at the configured host and port. */
   public static GemsServer start(ServerConfig config) throws Exception {
     return start(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port())), config);
+  }
+
+  /** grpc.reflection.v1alpha too: older grpcurl and grpc_cli releases ask only for it. */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.ServerServiceDefinition legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance().bindService();
   }
 
   private static io.grpc.ServerServiceDefinition guard(io.grpc.ServerServiceDefinition s, BearerAuth auth) {

@@ -54,6 +54,31 @@ class TlsAndInProcessTest {
     }
   }
 
+  /** The services server reflection lists (what grpcurl list prints). */
+  private static List<String> reflectedServices(ManagedChannel ch) throws Exception {
+    var done = new java.util.concurrent.CompletableFuture<List<String>>();
+    var requests = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(ch).serverReflectionInfo(
+        new io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionResponse>() {
+          @Override
+          public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+            done.complete(r.getListServicesResponse().getServiceList().stream()
+                .map(io.grpc.reflection.v1.ServiceResponse::getName).sorted().toList());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+    List<String> names = done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    requests.onCompleted();
+    return names;
+  }
+
   @Test
   void inProcessServerNamesInvalidFields() throws Exception {
     Files.createDirectories(dir.resolve("root"));
@@ -75,6 +100,8 @@ class TlsAndInProcessTest {
         assertTrue(e.getStatus().getDescription().startsWith("request_id:"));
         e = assertThrows(StatusRuntimeException.class, () -> jobs.listJobs(ListJobsRequest.newBuilder().setPageSize(5000).build()));
         assertTrue(e.getStatus().getDescription().startsWith("page_size:"));
+        assertEquals(List.of("gems.v1.InferenceService", "gems.v1.JobService", "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"), reflectedServices(ch));
       } finally {
         ch.shutdownNow();
       }
