@@ -35,6 +35,8 @@ import org.gemsj.serve.proto.SearchRequest;
  */
 public final class ServeBenchmark {
   private static final String TOKEN = "bench-token-0123456789abcdef";
+  /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
+  private static final long DEADLINE_S = 900;
 
   /** One measured level: mode ("grpc" or "java"), clients, requests, latency percentiles, rate. */
   public record Row(String mode, int clients, int requests, double p50_ms, double p99_ms, double mean_ms,
@@ -64,11 +66,11 @@ public final class ServeBenchmark {
         List<Item> items = direct.items();
         IntConsumer grpc = i -> {
           if (i % 2 == 0) {
-            stub.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS).search(SearchRequest.newBuilder()
+            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).search(SearchRequest.newBuilder()
                 .setModel("bench").setK(k).addQueries(SearchQuery.newBuilder().setQuery(query(items, i))
                     .addAllHistory(history(items, i, 3))).build());
           } else {
-            stub.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
                 .setModel("bench").setK(k).addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
           }
         };
@@ -157,12 +159,16 @@ public final class ServeBenchmark {
     }
   }
 
-  public static void writeJson(List<Row> rows, Path modelDir, Path file) throws IOException {
+  /** Writes {"rows": [...], "meta": {...}}; {@code model} says which model was measured. */
+  public static void writeJson(List<Row> rows, String model, double loadBefore, Path file) throws IOException {
     var meta = new java.util.LinkedHashMap<String, Object>();
     meta.put("date", java.time.Instant.now().toString());
     meta.put("processors", Runtime.getRuntime().availableProcessors());
     meta.put("java", System.getProperty("java.version"));
-    meta.put("model", modelDir.toAbsolutePath().toString());
+    meta.put("model", model);
+    // other work on the machine shows here: on 2 cores a load above 2 means the runs shared the CPUs
+    meta.put("load_average_before", loadBefore);
+    meta.put("load_average_after", loadAverage());
     meta.put("requests", "alternating search (query + 3-item history) and recommend (5-item history), k = 10, one query each");
     var doc = new java.util.LinkedHashMap<String, Object>();
     doc.put("rows", rows);
@@ -172,6 +178,15 @@ public final class ServeBenchmark {
     new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
         .writeValue(abs.toFile(), doc);
   }
+
+  /** The 1-minute system load average (-1 where the OS does not report it). */
+  public static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  /** What {@link #demoModel} builds, for the report. */
+  public static final String DEMO_MODEL = "demo catalogue (360 items), MiniLM encoder, 48 tokens, history 5, "
+      + "atomic ids, untrained weights (inference costs the same as trained)";
 
   /** A model to measure when none is given: the demo catalogue, demo input sizes, untrained weights. */
   public static Path demoModel(Path work) throws IOException {

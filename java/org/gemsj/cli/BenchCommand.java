@@ -90,10 +90,12 @@ final class BenchCommand implements Runnable {
       }
       Path work = java.nio.file.Files.createTempDirectory("gems-bench-serve");
       try {
+        double load = org.gemsj.bench.ServeBenchmark.loadAverage();
         Path dir = model != null ? model : org.gemsj.bench.ServeBenchmark.demoModel(work);
         var rows = new org.gemsj.bench.ServeBenchmark(dir, requests, k, System.err).run(clients, work.resolve("server"));
         org.gemsj.bench.ServeBenchmark.print(rows, System.out);
-        org.gemsj.bench.ServeBenchmark.writeJson(rows, dir, out);
+        org.gemsj.bench.ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
+            : org.gemsj.bench.ServeBenchmark.DEMO_MODEL, load, out);
         System.out.println("wrote " + out.toAbsolutePath());
       } finally {
         org.gemsj.io.AtomicFiles.deleteTree(work);

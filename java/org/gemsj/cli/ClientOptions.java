@@ -41,7 +41,8 @@ final class ClientOptions {
     try {
       return body.run(ch);
     } catch (StatusRuntimeException e) {
-      System.err.println("gems: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      String where = e.getStatus().getCode() == Status.Code.UNAVAILABLE ? " (server " + ch.authority() + ")" : "";
+      System.err.println("gems: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription() + where);
       return exitCode(e.getStatus().getCode());
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

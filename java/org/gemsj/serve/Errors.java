@@ -5,6 +5,7 @@ import com.google.rpc.Code;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.sql.SQLException;
 
@@ -25,8 +26,14 @@ final class Errors {
     return Status.NOT_FOUND.withDescription(what).asRuntimeException();
   }
 
-  /** Sends {@code t} to the client as the status it stands for. */
+  /**
+   * Sends {@code t} to the client as the status it stands for, unless the call is already over
+   * (the client cancelled or its deadline passed: nobody is listening, and gRPC refuses a reply).
+   */
   static void fail(StreamObserver<?> out, Throwable t) {
+    if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+      return;
+    }
     out.onError(toStatus(t));
   }
 

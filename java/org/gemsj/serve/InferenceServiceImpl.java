@@ -17,8 +17,9 @@ import org.gemsj.serve.proto.SearchResponse;
 
 /**
  * gems.v1.InferenceService over {@link GemsModel}. A request carries a batch of queries,
- * answered in order; the call's deadline is checked before each one, so an expired call stops
- * with DEADLINE_EXCEEDED instead of computing answers nobody waits for.
+ * answered in order; the call's deadline (and cancellation) is checked before each one, so an
+ * expired call stops with DEADLINE_EXCEEDED instead of computing answers nobody waits for. A
+ * query already waiting for the model (one call at a time) is not interrupted.
  */
 final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceGrpc.InferenceServiceImplBase {
   static final int MAX_BATCH = 256;
@@ -103,11 +104,16 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
     }
   }
 
+  /** Stops a call whose deadline passed or whose client went away (before the next query). */
   private static void checkDeadline() {
-    Deadline d = Context.current().getDeadline();
+    Context c = Context.current();
+    Deadline d = c.getDeadline();
     if (d != null && d.isExpired()) {
       throw Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before all queries were answered")
           .asRuntimeException();
+    }
+    if (c.isCancelled()) {
+      throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
     }
   }
 

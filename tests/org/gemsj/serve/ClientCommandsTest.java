@@ -46,6 +46,8 @@ class ClientCommandsTest {
       Result watched = run("jobs", "watch", id, "--server", at, "--token-file", token.toString());
       assertEquals(1, watched.code); // CANCELLED
       assertTrue(watched.out.contains("CANCELLED"), watched.out);
+      // it was stopped before any step finished: nothing to resume from
+      assertEquals(2, run("jobs", "resume", id, "--server", at, "--token-file", token.toString()).code);
       Result listed = run("jobs", "list", "--state", "cancelled", "--server", at, "--token-file", token.toString());
       assertEquals(0, listed.code);
       assertTrue(listed.out.startsWith(id + " "), listed.out);

@@ -20,6 +20,7 @@ import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobServiceGrpc;
 import org.gemsj.serve.proto.JobState;
+import org.gemsj.serve.proto.ListCheckpointsRequest;
 import org.gemsj.serve.proto.ListJobsRequest;
 import org.gemsj.serve.proto.SubmitJobRequest;
 import org.gemsj.serve.proto.WatchJobRequest;
@@ -76,6 +77,9 @@ class RecoveryTest {
       assertEquals(2, done.getAttempts());
       assertTrue(events.stream().anyMatch(e -> e.getLogLine().contains("resuming at step")), "the worker did not resume");
       assertTrue(done.getMetricsJson().contains("\"test\""));
+      var checkpoints = jobs.listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(id).build()).getCheckpointsList();
+      assertEquals(1, checkpoints.size());
+      assertEquals(5, checkpoints.get(0).getStep()); // the last step
     } finally {
       second.kill();
     }
