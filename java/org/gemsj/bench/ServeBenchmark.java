@@ -31,12 +31,14 @@ import org.gemsj.serve.proto.SearchRequest;
  * loopback `gems serve` in this JVM, bearer token on, one shared HTTP/2 channel) and through the
  * Java API ({@link GemsModel} called from as many threads), side by side on the same model files.
  * Requests alternate a search (query plus a 3-item history) and a recommendation (5-item
- * history), one query each, k = 10.
+ * history), one query each, k = 10. Each level runs in rounds that alternate the two modes.
  */
 public final class ServeBenchmark {
   private static final String TOKEN = "bench-token-0123456789abcdef";
   /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
   private static final long DEADLINE_S = 900;
+  /** Rounds per level, alternating the two modes. */
+  private static final int ROUNDS = 4;
 
   /** One measured level: mode ("grpc" or "java"), clients, requests, latency percentiles, rate. */
   public record Row(String mode, int clients, int requests, double p50_ms, double p99_ms, double mean_ms,
@@ -84,11 +86,17 @@ public final class ServeBenchmark {
         measure(grpc, 1, 8); // warm-up: model load, JIT, channel
         measure(java, 1, 8);
         for (int c : clientCounts) {
-          int n = Math.max(requestsPerLevel, c);
-          rows.add(row("grpc", c, n, measure(grpc, c, n)));
-          progress.println("bench serve: grpc " + c + " clients done");
-          rows.add(row("java", c, n, measure(java, c, n)));
-          progress.println("bench serve: java " + c + " clients done");
+          // rounds alternate gRPC and Java so that both modes see the same machine (others' load drifts)
+          int perRound = Math.max(c, requestsPerLevel / ROUNDS);
+          int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
+          List<long[]> viaGrpc = new ArrayList<>(), viaJava = new ArrayList<>();
+          for (int r = 0; r < rounds; r++) {
+            viaGrpc.add(measure(grpc, c, perRound));
+            viaJava.add(measure(java, c, perRound));
+          }
+          rows.add(row("grpc", c, viaGrpc));
+          rows.add(row("java", c, viaJava));
+          progress.println("bench serve: " + c + " clients done");
         }
       } finally {
         channel.shutdownNow();
@@ -137,12 +145,13 @@ public final class ServeBenchmark {
     return latencies;
   }
 
-  private static Row row(String mode, int clients, int n, long[] m) {
-    long[] lat = Arrays.copyOf(m, n);
-    Arrays.sort(lat);
+  /** One row from several rounds' {@link #measure} results (latencies, then the round's wall time). */
+  private static Row row(String mode, int clients, List<long[]> rounds) {
+    long[] lat = rounds.stream().flatMapToLong(m -> Arrays.stream(m, 0, m.length - 1)).sorted().toArray();
+    double wallS = rounds.stream().mapToLong(m -> m[m.length - 1]).sum() / 1e9;
     double mean = Arrays.stream(lat).average().orElse(0) / 1e6;
-    return new Row(mode, clients, n, percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, mean,
-        n / (m[n] / 1e9));
+    return new Row(mode, clients, lat.length, percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, mean,
+        lat.length / wallS);
   }
 
   /** Nearest-rank percentile of sorted values. */

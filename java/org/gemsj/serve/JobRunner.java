@@ -206,7 +206,9 @@ public final class JobRunner implements AutoCloseable {
     try {
       ledger.event(id, UnaryOperator.identity(), JobEvent.newBuilder().setLogLine(line));
     } catch (SQLException e) {
-      System.err.println("gems serve: cannot record a log line of " + id + ": " + e.getMessage());
+      if (!closing) { // while stopping, the store closes under the workers' last lines
+        System.err.println("gems serve: cannot record a log line of " + id + ": " + e.getMessage());
+      }
     }
   }
 
@@ -240,6 +242,12 @@ public final class JobRunner implements AutoCloseable {
 
   /** The worker exited: record how the job ended and start the next one. */
   private void finished(Running r) {
+    if (closing && !r.cancelRequested) {
+      synchronized (this) {
+        running.remove(r.id);
+      }
+      return; // left RUNNING: the next server start resumes it (the store may be closing now)
+    }
     try {
       r.pump.join(5000); // its last lines first
     } catch (InterruptedException e) {
@@ -248,9 +256,6 @@ public final class JobRunner implements AutoCloseable {
     tick(r);
     synchronized (this) {
       running.remove(r.id);
-      if (closing && !r.cancelRequested) {
-        return; // left RUNNING: the next server start resumes it
-      }
       int code = r.process.exitValue();
       try {
         Optional<String> metrics = metrics(r.id);

@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * Copies a worker's merged stdout/stderr to its job's worker.log and hands each line to a
- * consumer (the progress bar's carriage-return redraws collapse to their last state). Keeps the
- * last lines, from which a failed job's reason is taken.
+ * consumer (readLine ends a line at a carriage return too, so each redraw of the progress bar,
+ * about one a second, is a line). Keeps the last lines, from which a failed job's reason is taken.
  */
 final class OutputPump extends Thread {
   private static final int KEEP = 40;
@@ -42,7 +42,7 @@ final class OutputPump extends Thread {
       while ((line = r.readLine()) != null) {
         log.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         log.flush();
-        String shown = line.substring(line.lastIndexOf('\r') + 1).strip();
+        String shown = line.strip();
         if (shown.isEmpty()) {
           continue;
         }
