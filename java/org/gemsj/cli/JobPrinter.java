@@ -41,7 +41,7 @@ final class JobPrinter {
     out.println("progress  " + progress(j.getProgress()));
     out.println("spec      " + j.getSpec().toString().strip().replace("\n", ", "));
     if (!j.getMetricsJson().isEmpty()) {
-      out.println("metrics   " + j.getMetricsJson().strip());
+      out.println("metrics   " + j.getMetricsJson().strip().replaceAll("\\s*\\n\\s*", " ")); // one line
     }
   }
 
