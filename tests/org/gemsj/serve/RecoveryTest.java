@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * kill -9 of a real `gems serve` process while its worker trains: after a restart the job is
- * still listed, resumes from its checkpoint and succeeds; after another kill -9 and restart its
- * metrics are still there.
+ * kill -9 of a real `gems serve` process while its worker trains: the worker exits by itself;
+ * after a restart the job is still listed, resumes from its checkpoint and succeeds; after
+ * another kill -9 and restart its metrics are still there.
  */
 class RecoveryTest {
   private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
@@ -59,6 +59,13 @@ class RecoveryTest {
     } finally {
       first.kill();
     }
+    // the worker notices that its server is gone (its stdin closes) and exits on its own
+    long pid;
+    try (JobStore store = new JobStore(serverDir)) {
+      pid = store.get(id).orElseThrow().pid();
+    }
+    ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(60, TimeUnit.SECONDS).join());
+    assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "worker " + pid + " outlived its server");
 
     Server second = Server.start(serverDir, dir.resolve("root"), tokens);
     Job done;
