@@ -106,8 +106,8 @@ final class TrainCommand implements Callable<Integer> {
       trainer.requestStop();
       try {
         if (!ended.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-          System.err.println("gems: the current step did not end within " + STOP_GRACE_SECONDS + " s; exiting "
-              + "without its checkpoint (--resume continues from the previous one)");
+          System.err.println("gems: the run did not end within " + STOP_GRACE_SECONDS + " s of the signal; exiting "
+              + "(--resume continues from the last checkpoint written)");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

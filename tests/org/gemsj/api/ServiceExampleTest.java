@@ -20,7 +20,7 @@ class ServiceExampleTest {
   @Test
   void serviceExample() throws Exception {
     Path data = dir.resolve("data"), out = dir.resolve("out");
-    SyntheticData.generate(data, 3, new SyntheticData.Options(40, 20, 8));
+    SyntheticData.generate(data, 3, new SyntheticData.Options(60, 20, 8));
     String home = System.getProperty("user.home");
     System.setProperty("user.home", dir.toString()); // the default null-space cache lands in the temp dir
     try {
