@@ -70,6 +70,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)") Integer checkpointEvery;
   @Option(names = "--valid-limit", description = "validation examples per task during training (default 200; demo 100)")
   Integer validLimit;
+  @Option(names = "--conflict-every", description = "also write OUT/conflict.jsonl, the cosine between the tasks' "
+      + "gradients per targeted weight, at step 1 and every N steps (default 0: off)")
+  int conflictEvery;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
 
   /** How long a signal waits for the current step's checkpoint before the JVM exits anyway. */
@@ -115,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
     }, "gems-train-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
-      trainer.run(resuming, overwrite);
+      trainer.probeConflict(conflictEvery).run(resuming, overwrite);
     } catch (TrainingStopped stopped) {
       return 0; // the trainer logged how to resume; the JVM exits with the signal's status
     } finally {

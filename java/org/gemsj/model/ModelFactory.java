@@ -1,6 +1,7 @@
 package org.gemsj.model;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -33,17 +34,23 @@ public final class ModelFactory {
   }
 
   public static Built build(Options o, List<Item> items, long seed) throws IOException {
+    return build(o, items, seed, null);
+  }
+
+  /** As {@link #build(Options, List, long)}, reading the item embeddings from {@code cacheDir} when there. */
+  public static Built build(Options o, List<Item> items, long seed, Path cacheDir) throws IOException {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("the catalogue is empty");
     }
     torch.manual_seed(seed);
     Params params = new Params();
     BertEncoder encoder = BertEncoder.pretrained(o.backbone(), params, "encoder.");
-    float[][] itemVectors;
-    try (TextTokenizer tokenizer = new TextTokenizer(o.backbone(), o.maxTokens())) {
-      itemVectors = TextEmbedder.embed(encoder, tokenizer, o.backbone().pooling,
-          items.stream().map(Item::document).toList());
-    }
+    List<String> documents = items.stream().map(Item::document).toList();
+    float[][] itemVectors = ItemVectorCache.get(cacheDir, o.backbone(), o.maxTokens(), documents, () -> {
+      try (TextTokenizer tokenizer = new TextTokenizer(o.backbone(), o.maxTokens())) {
+        return TextEmbedder.embed(encoder, tokenizer, o.backbone().pooling, documents);
+      }
+    });
     ItemIds ids;
     ResidualKMeans.Result quantised = null;
     if (o.ids() == ItemIds.Scheme.ATOMIC) {

@@ -190,6 +190,28 @@ public final class GemsOptimizer {
   }
 
   /**
+   * Per targeted weight (subspace methods), the cosine between the two tasks' contributions to
+   * the update the step applied ({@link SubspaceState#contribution}); for gradient-conflict
+   * analysis. Call right after {@link #step} with the same batches and its report (the bases are
+   * those the step used). Empty for AdamW and when a task is absent from the batch.
+   */
+  public Map<String, Double> contributionCosines(TaskBatch search, TaskBatch rec, StepReport report) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (search.count() == 0 || rec.count() == 0) {
+      return out;
+    }
+    double total = search.count() + rec.count();
+    try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+      for (SubspaceState s : subspaces) {
+        Tensor cs = s.contribution(search.grad(s.name), search.count() / total, 1, report.gateSearch());
+        Tensor cr = s.contribution(rec.grad(s.name), rec.count() / total, 2, report.gateRec());
+        out.put(s.name, Tensors.cosine(cs, cr));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Checks, before anything is updated, that every parameter has a finite gradient of its own
    * shape; returns the norm of the task's gradient over the targeted weights (for the gates).
    */

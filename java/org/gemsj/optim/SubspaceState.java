@@ -97,6 +97,27 @@ final class SubspaceState {
     return lowest;
   }
 
+  /**
+   * A task's gradient as it enters this weight's update, before the moments: off the protected
+   * directions, projected on the shared subspace (times the task's sample share) plus on the
+   * task's own subspace {@code block} (1 search, 2 rec; times its gate).
+   */
+  Tensor contribution(Tensor g, double share, int block, double gate) {
+    if (nullBasis != null) {
+      g = g.sub(nullBasis.mm(nullBasis.t().mm(g)));
+    }
+    Tensor out = project(g, 0).mul(Tensors.scalar(share));
+    if (rankTask > 0) {
+      out = out.add(project(g, block).mul(Tensors.scalar(gate)));
+    }
+    return out;
+  }
+
+  private Tensor project(Tensor g, int block) {
+    Tensor b = basisBlock(block);
+    return right ? g.mm(b.t()).mm(b) : b.mm(b.t().mm(g));
+  }
+
   void step(FusedStep.Task search, FusedStep.Task rec, long step, FusedStep.Hyper hyper) {
     FusedStep.apply(weight, contiguous(search), contiguous(rec), basis, rankShared, rankTask, expAvg, expAvgSq,
         step, hyper, nullBasis);

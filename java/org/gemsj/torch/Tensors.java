@@ -37,6 +37,17 @@ public final class Tensors {
     }
   }
 
+  /** The cosine of two same-shaped tensors as flat vectors; NaN when either is zero. */
+  public static double cosine(Tensor a, Tensor b) {
+    double na = norm(a), nb = norm(b);
+    if (na == 0 || nb == 0) {
+      return Double.NaN;
+    }
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      return a.flatten().dot(b.flatten()).item_double() / (na * nb);
+    }
+  }
+
   public static long[] shape(Tensor t) {
     long[] s = new long[(int) t.dim()];
     for (int i = 0; i < s.length; i++) {

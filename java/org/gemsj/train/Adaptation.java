@@ -115,6 +115,35 @@ public final class Adaptation {
     return report;
   }
 
+  /**
+   * Per targeted weight, the cosine between the search and rec gradients this step ({@code raw}:
+   * of the weight, or of its LoRA adapters A and B together) and between the tasks'
+   * contributions to the update a subspace method applied ({@code applied}; empty for full and
+   * LoRA, whose AdamW step does not decompose by task). Empty maps when a task is absent.
+   */
+  public record Conflict(Map<String, Double> raw, Map<String, Double> applied) {}
+
+  public Conflict conflict(TaskBatch search, TaskBatch rec, GemsOptimizer.StepReport report) {
+    Map<String, Double> raw = new LinkedHashMap<>();
+    if (search.count() == 0 || rec.count() == 0) {
+      return new Conflict(raw, Map.of());
+    }
+    try (PointerScope scope = new PointerScope()) {
+      for (String n : model.encoder.targetedNames()) {
+        List<String> parts = adapters.containsKey(n) ? List.of(n + ".lora_a", n + ".lora_b") : List.of(n);
+        double dot = 0, ss = 0, rr = 0;
+        for (String p : parts) {
+          Tensor gs = search.grads().get(p), gr = rec.grads().get(p);
+          dot += gs.flatten().dot(gr.flatten()).item_double();
+          ss += gs.square().sum().item_double();
+          rr += gr.square().sum().item_double();
+        }
+        raw.put(n, ss == 0 || rr == 0 ? Double.NaN : dot / Math.sqrt(ss * rr));
+      }
+    }
+    return new Conflict(raw, encoderOptimizer.contributionCosines(search, rec, report));
+  }
+
   public long stateBytes() {
     return encoderOptimizer.stateBytes() + decoderOptimizer.stateBytes();
   }

@@ -62,6 +62,7 @@ public final class Trainer {
   private final TrainConfig config;
   private final PrintStream log;
   private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
+  private int conflictEvery; // 0: no gradient-conflict probe
   private volatile TrainListener listener = TrainListener.NONE;
   private volatile boolean stopRequested;
   private PrintStream progress = System.err;
@@ -100,6 +101,19 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Also writes OUT/conflict.jsonl: the per-weight cosine between the tasks' gradients (and
+   * their contributions to the applied update) at step 1 and every {@code every} steps; 0 = off.
+   * A measurement for the quality study, not part of the run's config (a resumed run has it off).
+   */
+  public Trainer probeConflict(int every) {
+    if (every < 0) {
+      throw new IllegalArgumentException("--conflict-every must be >= 0, got " + every);
+    }
+    conflictEvery = every;
+    return this;
+  }
+
   /** The config a run in {@code out} was started with (for --resume). */
   public static TrainConfig savedConfig(Path out) throws IOException {
     Path file = out.resolve(CONFIG);
@@ -112,7 +126,7 @@ public final class Trainer {
   /** What a run writes into OUT (a fresh run refuses to mix with an earlier run's files). */
   private static final List<String> RUN_FILES = List.of(CONFIG, CHECKPOINT, MODEL, TrainLog.FILE_NAME,
       MetricsJson.FILE_NAME, ReportWriter.REPORT, ReportWriter.LOSS_PNG, ReportWriter.GATES_PNG,
-      ReportWriter.VALID_PNG, ReportWriter.MEMORY_PNG);
+      ReportWriter.VALID_PNG, ReportWriter.MEMORY_PNG, ConflictLog.FILE_NAME);
 
   /**
    * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
@@ -153,7 +167,7 @@ public final class Trainer {
     List<EvalResult> baselines;
     TrainState state;
     long optimizerBytes;
-    ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed());
+    ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed(), config.cacheDir());
     try (GenerativeModel model = built.model()) {
       baselines = baselines(model, built.itemVectors(), dataset, split);
       Map<String, Tensor> bases = null;
@@ -208,6 +222,7 @@ public final class Trainer {
     long startNanos = System.nanoTime();
     double secondsBefore = state.trainSeconds();
     try (TrainLogWriter logWriter = new TrainLogWriter(out.resolve(TrainLog.FILE_NAME));
+        ConflictLog conflictLog = conflictEvery > 0 ? new ConflictLog(out.resolve(ConflictLog.FILE_NAME)) : null;
         ProgressBar bar = new ProgressBarBuilder().setTaskName(config.name()).setInitialMax(config.steps())
             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
             .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress)).build()) {
@@ -226,6 +241,9 @@ public final class Trainer {
           TaskBatch s = backward(model, search, trainable, losses, 0);
           TaskBatch r = backward(model, rec, trainable, losses, 1);
           report = adaptation.step(s, r);
+          if (conflictLog != null && (t == 1 || t % conflictEvery == 0)) {
+            conflictLog.write((int) t, adaptation.conflict(s, r, report));
+          }
         }
         double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);

@@ -19,11 +19,14 @@ import org.gemsj.data.Problems;
 /**
  * Reads a CSV file with a header row, checking the columns a converter needs and reporting bad
  * values as "file:line: column 'x': problem". The line is the record number + 1 (the header is
- * line 1), which is the physical line unless a quoted field spans lines.
+ * line 1), which is the physical line unless a quoted field spans lines. A file whose first row
+ * names none of the columns but has exactly the documented layout's field count is read as
+ * headerless with that layout (some redistributed copies drop the header row).
  */
 final class CsvTable {
   private static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder()
       .setHeader().setSkipHeaderRecord(true).setIgnoreSurroundingSpaces(true).get();
+  private static final CSVFormat RAW = CSVFormat.DEFAULT.builder().setIgnoreSurroundingSpaces(true).get();
 
   private CsvTable() {}
 
@@ -36,15 +39,17 @@ final class CsvTable {
     private final CSVRecord record;
     private final String file;
     private final Problems problems;
+    private final int linesBefore; // 1 below a header row, 0 in a headerless file
 
-    Row(CSVRecord record, String file, Problems problems) {
+    Row(CSVRecord record, String file, Problems problems, int linesBefore) {
       this.record = record;
       this.file = file;
       this.problems = problems;
+      this.linesBefore = linesBefore;
     }
 
     long line() {
-      return record.getRecordNumber() + 1;
+      return record.getRecordNumber() + linesBefore;
     }
 
     /** The value, "" when the row is too short or the column is absent from the header. */
@@ -111,13 +116,24 @@ final class CsvTable {
    */
   static boolean read(Path path, List<String> required, Problems problems, RowHandler handler)
       throws IOException {
+    return read(path, required, null, problems, handler);
+  }
+
+  /**
+   * As {@link #read(Path, List, Problems, RowHandler)}; a file without a header row is read with
+   * {@code layout}, the columns in their documented order (null: a header is required).
+   */
+  static boolean read(Path path, List<String> required, List<String> layout, Problems problems, RowHandler handler)
+      throws IOException {
     String file = path.getFileName().toString();
     if (!Files.isRegularFile(path)) {
       problems.add(file, 0, "missing file (" + path + ")");
       return false;
     }
+    boolean headerless = layout != null && isHeaderless(path, required, layout.size());
+    CSVFormat format = headerless ? RAW.builder().setHeader(layout.toArray(String[]::new)).get() : FORMAT;
     try (Reader in = new InputStreamReader(open(path), StandardCharsets.UTF_8);
-        CSVParser parser = CSVParser.parse(in, FORMAT)) {
+        CSVParser parser = CSVParser.parse(in, format)) {
       Map<String, Integer> header = parser.getHeaderMap();
       boolean ok = true;
       for (String column : required) {
@@ -133,7 +149,7 @@ final class CsvTable {
       boolean any = false;
       for (CSVRecord r : parser) {
         any = true;
-        handler.accept(new Row(r, file, problems));
+        handler.accept(new Row(r, file, problems, headerless ? 0 : 1));
       }
       if (!any) {
         problems.add(file, 0, "empty file (no rows after the header)");
@@ -143,6 +159,21 @@ final class CsvTable {
       // commons-csv reports malformed quoting and duplicate header names this way
       problems.add(file, 0, "malformed CSV: " + e.getMessage());
       return false;
+    }
+  }
+
+  /** Whether the first row names none of the required columns and has the layout's field count. */
+  private static boolean isHeaderless(Path path, List<String> required, int fields) throws IOException {
+    try (Reader in = new InputStreamReader(open(path), StandardCharsets.UTF_8);
+        CSVParser parser = CSVParser.parse(in, RAW)) {
+      var first = parser.iterator();
+      if (!first.hasNext()) {
+        return false;
+      }
+      List<String> row = first.next().toList();
+      return row.size() == fields && required.stream().noneMatch(row::contains);
+    } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+      return false; // the main read reports the malformed file
     }
   }
 

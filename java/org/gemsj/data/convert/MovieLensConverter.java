@@ -24,6 +24,10 @@ public final class MovieLensConverter {
   /** Genre queries use at most this many genres, in listed order. */
   static final int QUERY_GENRES = 3;
   private static final String NO_GENRES = "(no genres listed)";
+  // ml-latest-small's documented column orders, for copies that lack the header row
+  private static final List<String> MOVIES = List.of("movieId", "title", "genres");
+  private static final List<String> RATINGS = List.of("userId", "movieId", "rating", "timestamp");
+  private static final List<String> TAGS = List.of("userId", "movieId", "tag", "timestamp");
 
   public record Options(long seed, double searchShare, double minRating) {
     public static final Options DEFAULTS = new Options(0, 0.25, 0);
@@ -40,8 +44,7 @@ public final class MovieLensConverter {
   public static void convert(Path src, Path outDir, Options o) throws IOException {
     Problems problems = new Problems();
     Map<String, Item> movies = new LinkedHashMap<>();
-    List<String> columns = List.of("movieId", "title", "genres");
-    boolean read = CsvTable.read(src.resolve("movies.csv"), columns, problems, row -> {
+    boolean read = CsvTable.read(src.resolve("movies.csv"), MOVIES, MOVIES, problems, row -> {
       String id = row.required("movieId");
       String title = row.required("title");
       if (id == null || title == null) {
@@ -58,24 +61,23 @@ public final class MovieLensConverter {
       problems.throwIfAny("movielens " + src);
     }
     EventSink sink = new EventSink();
-    CsvTable.read(src.resolve("ratings.csv"), List.of("userId", "movieId", "rating", "timestamp"), problems,
-        row -> {
-          String user = row.required("userId");
-          String movie = knownMovie(row, movies);
-          Double rating = row.number("rating");
-          Long ts = timestamp(row);
-          if (user == null || movie == null || rating == null || ts == null || rating < o.minRating()) {
-            return;
-          }
-          List<String> genres = movies.get(movie).categories();
-          if (!genres.isEmpty() && SearchShare.picked(o.seed(), user, movie, o.searchShare())) {
-            String query = CategoryQuery.first(genres, QUERY_GENRES) + " movies";
-            sink.add(new Event(user, movie, ts, Task.SEARCH, query));
-          } else {
-            sink.add(new Event(user, movie, ts, Task.REC, null));
-          }
-        });
-    CsvTable.read(src.resolve("tags.csv"), List.of("userId", "movieId", "tag", "timestamp"), problems, row -> {
+    CsvTable.read(src.resolve("ratings.csv"), RATINGS, RATINGS, problems, row -> {
+      String user = row.required("userId");
+      String movie = knownMovie(row, movies);
+      Double rating = row.number("rating");
+      Long ts = timestamp(row);
+      if (user == null || movie == null || rating == null || ts == null || rating < o.minRating()) {
+        return;
+      }
+      List<String> genres = movies.get(movie).categories();
+      if (!genres.isEmpty() && SearchShare.picked(o.seed(), user, movie, o.searchShare())) {
+        String query = CategoryQuery.first(genres, QUERY_GENRES) + " movies";
+        sink.add(new Event(user, movie, ts, Task.SEARCH, query));
+      } else {
+        sink.add(new Event(user, movie, ts, Task.REC, null));
+      }
+    });
+    CsvTable.read(src.resolve("tags.csv"), TAGS, TAGS, problems, row -> {
       String user = row.required("userId");
       String movie = knownMovie(row, movies);
       Long ts = timestamp(row);

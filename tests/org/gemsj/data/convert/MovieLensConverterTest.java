@@ -119,6 +119,30 @@ class MovieLensConverterTest {
   }
 
   @Test
+  void headerlessFilesAreReadWithTheDocumentedLayout(@TempDir Path withHeaders) throws IOException {
+    MovieLensConverter.convert(src, withHeaders, new MovieLensConverter.Options(3, 0.5, 0));
+    for (String f : List.of("movies.csv", "ratings.csv")) { // as in some redistributed copies
+      List<String> lines = Files.readAllLines(src.resolve(f));
+      Files.write(src.resolve(f), lines.subList(1, lines.size()));
+    }
+    MovieLensConverter.convert(src, out, new MovieLensConverter.Options(3, 0.5, 0));
+    Dataset a = Dataset.load(withHeaders), b = Dataset.load(out);
+    assertEquals(a.items(), b.items());
+    assertEquals(a.events(), b.events());
+    assertEquals(7, b.events().size()); // 4 distinct ratings + 3 non-blank tags
+    // lines of a headerless file are counted from 1
+    Files.writeString(src.resolve("ratings.csv"), "1,1,4.0,10\n1,2,good,20\n");
+    DatasetException e = assertThrows(DatasetException.class,
+        () -> MovieLensConverter.convert(src, out, MovieLensConverter.Options.DEFAULTS));
+    assertEquals("ratings.csv:2: column 'rating': not a number \"good\"", e.errors().get(0));
+    // a headerless file with another field count still asks for the header
+    Files.writeString(src.resolve("ratings.csv"), "1,1,4.0\n");
+    e = assertThrows(DatasetException.class,
+        () -> MovieLensConverter.convert(src, out, MovieLensConverter.Options.DEFAULTS));
+    assertTrue(e.errors().get(0).startsWith("ratings.csv:1: missing column 'userId'"), e.getMessage());
+  }
+
+  @Test
   void missingFile() throws IOException {
     Files.delete(src.resolve("movies.csv"));
     DatasetException e = assertThrows(DatasetException.class,

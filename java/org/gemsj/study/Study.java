@@ -1,0 +1,187 @@
+package org.gemsj.study;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.data.Dataset;
+import org.gemsj.data.SplitData;
+import org.gemsj.data.Splitter;
+import org.gemsj.eval.MetricsJson;
+import org.gemsj.io.AtomicFiles;
+import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.ModelStore;
+
+/**
+ * Runs the quality study: for each seed, each method trains at the same budget in its own JVM
+ * into OUT/runs/METHOD/seed-S; then retention is measured on each saved model and the report is
+ * written. A run that finished earlier (its metrics.json and study_run.json exist) is reused, so
+ * an interrupted study continues where it stopped; a run that failed is reported, not fatal.
+ */
+public final class Study {
+  static final String RUN_RECORD = "study_run.json";
+  static final String RUN_OUTPUT = "train.log";
+
+  private record Planned(StudyMethod method, long seed, Path dir) {}
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * @param overrides `gems train` options that replace the budget's (e.g. "--steps" -> "50")
+   * @param backbone "minilm" or "bge-small"
+   */
+  public record Options(Path data, Path out, int seeds, long firstSeed, StudyBudget budget,
+      Map<String, String> overrides, List<StudyMethod> methods, String backbone, Path cacheDir, int jobs) {
+    public Options {
+      if (seeds < 1) {
+        throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+      }
+      if (jobs < 1) {
+        throw new IllegalArgumentException("--jobs must be >= 1, got " + jobs);
+      }
+      Backbone.fromCli(backbone);
+    }
+
+    List<Long> seedList() {
+      List<Long> s = new ArrayList<>();
+      for (int i = 0; i < seeds; i++) {
+        s.add(firstSeed + i);
+      }
+      return s;
+    }
+  }
+
+  /** What the study produced; {@code failed} lists runs that ended with an error. */
+  public record Outcome(Path studyJson, Path studyMd, List<String> failed) {}
+
+  private final Options o;
+  private final PrintStream log;
+
+  public Study(Options options, PrintStream log) {
+    this.o = options;
+    this.log = log;
+  }
+
+  public Outcome run() throws IOException, InterruptedException {
+    Dataset dataset = Dataset.load(o.data()); // a bad dataset fails here, before any run
+    Files.createDirectories(o.out());
+    int history = Integer.parseInt(o.budget().option("--history", o.overrides()));
+    int maxTokens = Integer.parseInt(o.budget().option("--max-tokens", o.overrides()));
+    List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<Path, Double> wall = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Planned> plan = new ArrayList<>();
+    for (long seed : o.seedList()) { // seed-major: a partial study holds every method of its first seeds
+      for (StudyMethod m : o.methods()) {
+        plan.add(new Planned(m, seed, o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed)));
+      }
+    }
+    long started = System.nanoTime();
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(o.jobs());
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    for (Planned p : plan) {
+      futures.add(pool.submit(() -> {
+        Double seconds = finishedEarlier(p.dir());
+        String what = p.method().name() + ", seed " + p.seed();
+        if (seconds != null) {
+          log.printf("study: %s: finished earlier, reused (%d/%d)%n", what, done.incrementAndGet(), plan.size());
+        } else {
+          log.printf("study: %s: training (%s elapsed; output in %s)%n", what, minutes(System.nanoTime() - started),
+              p.dir().resolve(RUN_OUTPUT));
+          seconds = train(p.method(), p.seed(), p.dir());
+          log.printf("study: %s: %s (%d/%d done, %s elapsed)%n", what, seconds == null ? "FAILED"
+              : String.format("finished in %.0f s", seconds), done.incrementAndGet(), plan.size(),
+              minutes(System.nanoTime() - started));
+        }
+        if (seconds == null) {
+          failed.add(what + " (see " + p.dir().resolve(RUN_OUTPUT) + ")");
+        } else {
+          wall.put(p.dir(), seconds);
+        }
+        return null;
+      }));
+    }
+    pool.shutdown();
+    try {
+      for (var f : futures) {
+        f.get();
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      pool.shutdownNow();
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException("study run failed: " + e.getCause(), e.getCause());
+    }
+    Map<StudyMethod, List<Path>> finished = new LinkedHashMap<>();
+    for (StudyMethod m : o.methods()) { // tables in method order, runs in seed order
+      for (Planned p : plan) {
+        if (p.method() == m && wall.containsKey(p.dir())) {
+          finished.computeIfAbsent(m, k -> new ArrayList<>()).add(p.dir());
+        }
+      }
+    }
+    log.println("study: measuring knowledge retention of each model");
+    SplitData split = Splitter.split(dataset, history);
+    Retention.Reference reference = Retention.reference(Backbone.fromCli(o.backbone()), maxTokens, dataset.items(),
+        split.test());
+    Map<StudyMethod, List<RunRecord>> runs = new LinkedHashMap<>();
+    for (var e : finished.entrySet()) {
+      for (Path dir : e.getValue()) {
+        long seed = Long.parseLong(dir.getFileName().toString().substring("seed-".length()));
+        try (GenerativeModel model = ModelStore.load(dir.resolve("model"))) {
+          Retention.Result r = Retention.measure(reference, model);
+          runs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(RunRecord.read(e.getKey(), seed, dir,
+              wall.get(dir), r));
+        }
+      }
+    }
+    StudyReport report = new StudyReport(o, dataset, split, runs, reference, failed,
+        (System.nanoTime() - started) / 1e9);
+    return report.write();
+  }
+
+  /** Wall seconds of a run that finished in an earlier invocation, or null. */
+  private static Double finishedEarlier(Path dir) throws IOException {
+    Path record = dir.resolve(RUN_RECORD);
+    if (!Files.exists(record) || !Files.exists(dir.resolve(MetricsJson.FILE_NAME))) {
+      return null;
+    }
+    JsonNode n = JSON.readTree(record.toFile());
+    return n.path("exit_code").asInt(-1) == 0 ? n.path("wall_seconds").asDouble() : null;
+  }
+
+  /** Trains one run; its wall seconds, or null when it failed. */
+  private Double train(StudyMethod m, long seed, Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    List<String> args = new ArrayList<>(List.of("--data", o.data().toString(), "--out", dir.toString(), "--overwrite",
+        "--seed", Long.toString(seed), "--backbone", o.backbone(),
+        "--conflict-every", Integer.toString(o.budget().conflictEvery)));
+    if (o.cacheDir() != null) {
+      args.addAll(List.of("--cache-dir", o.cacheDir().toString()));
+    }
+    args.addAll(m.trainArgs());
+    args.addAll(o.budget().trainArgs(o.overrides()));
+    RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve(RUN_OUTPUT));
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("exit_code", r.exitCode());
+    record.put("wall_seconds", r.wallSeconds());
+    record.put("train_args", args);
+    AtomicFiles.write(dir.resolve(RUN_RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+    if (r.exitCode() != 0) {
+      return null;
+    }
+    return r.wallSeconds();
+  }
+
+  private static String minutes(long nanos) {
+    long s = nanos / 1_000_000_000L;
+    return String.format("%d:%02d", s / 60, s % 60);
+  }
+}

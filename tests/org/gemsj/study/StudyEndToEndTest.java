@@ -1,0 +1,87 @@
+package org.gemsj.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.eval.MetricsJson;
+import org.gemsj.eval.RankingMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tiny study (2 methods x 2 seeds, a few steps, each run a real `gems train` child JVM):
+ * study.json has the issue's shape and agrees with the runs' metrics.json, the analyses are
+ * filled in, the plots exist, and running it again reuses the finished runs.
+ */
+class StudyEndToEndTest {
+  @TempDir Path dir;
+
+  @Test
+  void tinyStudyHasEveryPartAndResumes() throws Exception {
+    Path data = dir.resolve("data"), out = dir.resolve("study");
+    SyntheticData.generate(data, 11, new SyntheticData.Options(60, 30, 8));
+    Map<String, String> tiny = Map.of("--steps", "4", "--batch-size", "8", "--max-tokens", "16", "--history", "2",
+        "--eval-every", "2", "--valid-limit", "10", "--refresh", "2");
+    Study.Options options = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, tiny,
+        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
+    Study.Outcome first = new Study(options, System.out).run();
+    assertEquals(List.of(), first.failed());
+
+    JsonNode study = new ObjectMapper().readTree(first.studyJson().toFile());
+    assertEquals(List.of("gems", "full"), names(study.get("methods")));
+    for (String method : List.of("gems", "full")) {
+      JsonNode m = study.get("methods").get(method);
+      assertEquals(2, m.get("runs").size());
+      for (String task : List.of("search", "rec")) {
+        assertEquals(RankingMetrics.KEYS, names(m.get("mean").get(task)));
+        assertEquals(RankingMetrics.KEYS, names(m.get("std").get(task)));
+        // the mean is the mean of the runs' own metrics.json
+        double sum = 0;
+        for (JsonNode run : m.get("runs")) {
+          Path runDir = Path.of(run.get("dir").asText());
+          sum += MetricsJson.read(runDir.resolve(MetricsJson.FILE_NAME)).test().get(task).get("ndcg@10");
+        }
+        assertEquals(sum / 2, m.get("mean").get(task).get("ndcg@10").asDouble(), 1e-12);
+      }
+      JsonNode conflict = m.get("conflict");
+      assertEquals(method.equals("gems") ? "applied" : "raw", conflict.get("series").asText());
+      assertEquals(36, conflict.get("weights").size()); // MiniLM: 6 layers x (q, k, v, o, ffn in, ffn out)
+      double cos = conflict.get("cosine").get(0).get(0).asDouble();
+      assertTrue(cos >= -1 && cos <= 1 && cos != 0, "cosine " + cos);
+      double heldout = m.get("retention").get("heldout_cosine").get("mean").asDouble();
+      assertTrue(heldout > 0.5 && heldout <= 1 + 1e-6, "held-out cosine " + heldout);
+      assertTrue(m.get("cost").get("peak_rss_mb").get("mean").asDouble() > 100);
+      assertTrue(m.get("cost").get("optimizer_state_bytes").get("mean").asDouble() > 0);
+    }
+    assertTrue(study.get("baselines").get("bm25").get("mean").has("search"));
+    assertTrue(study.get("differences_vs_gems").get("full").get("rec").has("exceeds_noise"));
+    for (String png : List.of("metrics.png", "retention.png", "conflict-gems.png", "conflict-full.png")) {
+      assertTrue(Files.size(out.resolve(png)) > 1000, png);
+    }
+    String md = Files.readString(first.studyMd());
+    assertTrue(md.contains("| gems |") && md.contains("Differences from gems"), md);
+
+    // a second invocation reuses every finished run and writes the same numbers
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Study.Outcome again = new Study(options, new PrintStream(log, true)).run();
+    assertEquals(4, log.toString().split("finished earlier, reused", -1).length - 1, log.toString());
+    JsonNode second = new ObjectMapper().readTree(again.studyJson().toFile());
+    assertEquals(study.get("methods").get("gems").get("mean"), second.get("methods").get("gems").get("mean"));
+  }
+
+  private static List<String> names(JsonNode node) {
+    List<String> out = new ArrayList<>();
+    node.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+}

@@ -1,0 +1,30 @@
+package org.gemsj.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StudyMethodTest {
+  @Test
+  void methodsAsOnTheCommandLine() {
+    assertEquals(List.of("gems", "gems --no-null-space", "gems --single-subspace", "galore", "lora", "full"),
+        StudyMethod.ALL.stream().map(StudyMethod::name).toList());
+    assertEquals("gems-no-null-space", StudyMethod.ALL.get(1).slug());
+    assertEquals(List.of("gems", "full"), StudyMethod.parse("full, gems").stream().map(StudyMethod::name).toList());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StudyMethod.parse("gems,adam"));
+    assertTrue(e.getMessage().startsWith("--methods: unknown method 'adam'"), e.getMessage());
+  }
+
+  @Test
+  void budgetOptionsWithOverrides() {
+    List<String> args = StudyBudget.SMALL.trainArgs(Map.of("--steps", "7"));
+    int i = args.indexOf("--steps");
+    assertEquals("7", args.get(i + 1));
+    assertEquals("32", StudyBudget.SMALL.option("--max-tokens", Map.of()));
+    assertThrows(IllegalArgumentException.class, () -> StudyBudget.parse("medium"));
+  }
+}
