@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** `gems bench ...`: benchmarks that print a table and write JSON. */
 @Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
-    subcommands = {BenchCommand.Optimizer.class})
+    subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -66,6 +66,40 @@ final class BenchCommand implements Runnable {
       BenchmarkReport.print(rows, System.out);
       BenchmarkReport.writeJson(rows, out);
       System.out.println("wrote " + out.toAbsolutePath());
+      return 0;
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Inference latency (p50/p99) and throughput at 1, 8 and 64 concurrent clients, over gRPC and "
+          + "through the Java API, side by side.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "JSON file to write") Path out;
+    @Option(names = "--model", description = "saved model directory (default: the demo catalogue, untrained weights: "
+        + "inference costs the same)") Path model;
+    @Option(names = "--clients", split = ",", defaultValue = "1,8,64", description = "concurrency levels (default: ${DEFAULT-VALUE})")
+    List<Integer> clients;
+    @Option(names = "--requests", defaultValue = "128", description = "requests per level (default: ${DEFAULT-VALUE})")
+    int requests;
+    @Option(names = "-k", defaultValue = "10", description = "items per request (default: ${DEFAULT-VALUE})") int k;
+
+    @Override
+    public Integer call() throws Exception {
+      if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1)) {
+        throw new IllegalArgumentException("--requests, -k and every --clients level must be >= 1");
+      }
+      Path work = java.nio.file.Files.createTempDirectory("gems-bench-serve");
+      try {
+        double load = org.gemsj.bench.ServeBenchmark.loadAverage();
+        Path dir = model != null ? model : org.gemsj.bench.ServeBenchmark.demoModel(work);
+        var rows = new org.gemsj.bench.ServeBenchmark(dir, requests, k, System.err).run(clients, work.resolve("server"));
+        org.gemsj.bench.ServeBenchmark.print(rows, System.out);
+        org.gemsj.bench.ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
+            : org.gemsj.bench.ServeBenchmark.DEMO_MODEL, load, out);
+        System.out.println("wrote " + out.toAbsolutePath());
+      } finally {
+        org.gemsj.io.AtomicFiles.deleteTree(work);
+      }
       return 0;
     }
   }

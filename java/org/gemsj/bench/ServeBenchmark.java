@@ -1,0 +1,213 @@
+package org.gemsj.bench;
+
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+import org.gemsj.api.GemsModel;
+import org.gemsj.data.Dataset;
+import org.gemsj.data.Item;
+import org.gemsj.serve.GemsClient;
+import org.gemsj.serve.GemsServer;
+import org.gemsj.serve.JobRunner;
+import org.gemsj.serve.ServerConfig;
+import org.gemsj.serve.proto.History;
+import org.gemsj.serve.proto.InferenceServiceGrpc;
+import org.gemsj.serve.proto.RecommendRequest;
+import org.gemsj.serve.proto.SearchQuery;
+import org.gemsj.serve.proto.SearchRequest;
+
+/**
+ * Inference latency and throughput at several numbers of concurrent clients, over gRPC (a
+ * loopback `gems serve` in this JVM, bearer token on, one shared HTTP/2 channel) and through the
+ * Java API ({@link GemsModel} called from as many threads), side by side on the same model files.
+ * Requests alternate a search (query plus a 3-item history) and a recommendation (5-item
+ * history), one query each, k = 10. Each level runs in rounds that alternate the two modes.
+ */
+public final class ServeBenchmark {
+  private static final String TOKEN = "bench-token-0123456789abcdef";
+  /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
+  private static final long DEADLINE_S = 900;
+  /** Rounds per level, alternating the two modes. */
+  private static final int ROUNDS = 4;
+
+  /** One measured level: mode ("grpc" or "java"), clients, requests, latency percentiles, rate. */
+  public record Row(String mode, int clients, int requests, double p50_ms, double p99_ms, double mean_ms,
+      double requests_per_s) {}
+
+  private final Path modelDir;
+  private final int requestsPerLevel;
+  private final int k;
+  private final PrintStream progress;
+
+  public ServeBenchmark(Path modelDir, int requestsPerLevel, int k, PrintStream progress) {
+    this.modelDir = modelDir;
+    this.requestsPerLevel = requestsPerLevel;
+    this.k = k;
+    this.progress = progress;
+  }
+
+  public List<Row> run(List<Integer> clientCounts, Path work) throws Exception {
+    Files.createDirectories(work.resolve("datasets"));
+    ServerConfig config = new ServerConfig("127.0.0.1", 0, work, List.of(work.resolve("datasets")), List.of(TOKEN), false,
+        null, null, Map.of("bench", modelDir), JobRunner.Options.DEFAULTS, ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+    List<Row> rows = new ArrayList<>();
+    try (GemsServer server = GemsServer.start(config); GemsModel direct = GemsModel.load(modelDir)) {
+      ManagedChannel channel = GemsClient.channel("127.0.0.1:" + server.port(), TOKEN, null, null);
+      try {
+        var stub = InferenceServiceGrpc.newBlockingStub(channel);
+        List<Item> items = direct.items();
+        IntConsumer grpc = i -> {
+          if (i % 2 == 0) {
+            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).search(SearchRequest.newBuilder()
+                .setModel("bench").setK(k).addQueries(SearchQuery.newBuilder().setQuery(query(items, i))
+                    .addAllHistory(history(items, i, 3))).build());
+          } else {
+            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+                .setModel("bench").setK(k).addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
+          }
+        };
+        IntConsumer java = i -> {
+          if (i % 2 == 0) {
+            direct.search(query(items, i), history(items, i, 3), k);
+          } else {
+            direct.recommend(history(items, i, 5), k);
+          }
+        };
+        measure(grpc, 1, 8); // warm-up: model load, JIT, channel
+        measure(java, 1, 8);
+        for (int c : clientCounts) {
+          // rounds alternate gRPC and Java so that both modes see the same machine (others' load drifts)
+          int perRound = Math.max(c, requestsPerLevel / ROUNDS);
+          int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
+          List<long[]> viaGrpc = new ArrayList<>(), viaJava = new ArrayList<>();
+          for (int r = 0; r < rounds; r++) {
+            viaGrpc.add(measure(grpc, c, perRound));
+            viaJava.add(measure(java, c, perRound));
+          }
+          rows.add(row("grpc", c, viaGrpc));
+          rows.add(row("java", c, viaJava));
+          progress.println("bench serve: " + c + " clients done");
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+    return rows;
+  }
+
+  private static String query(List<Item> items, int i) {
+    String[] words = items.get((i * 7) % items.size()).title().split(" ");
+    return String.join(" ", Arrays.copyOfRange(words, Math.max(0, words.length - 2), words.length));
+  }
+
+  private static List<String> history(List<Item> items, int i, int length) {
+    List<String> h = new ArrayList<>();
+    for (int j = 0; j < length; j++) {
+      h.add(items.get((i * 13 + j * 29) % items.size()).id());
+    }
+    return h;
+  }
+
+  /** Latencies (ns) of {@code n} calls spread over {@code clients} threads, plus the wall time last. */
+  private static long[] measure(IntConsumer call, int clients, int n) throws Exception {
+    long[] latencies = new long[n + 1];
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      long start = System.nanoTime();
+      List<Future<?>> futures = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        int first = c;
+        futures.add(pool.submit(() -> {
+          for (int i = first; i < n; i += clients) {
+            long t = System.nanoTime();
+            call.accept(i);
+            latencies[i] = System.nanoTime() - t;
+          }
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      latencies[n] = System.nanoTime() - start;
+    } finally {
+      pool.shutdownNow();
+    }
+    return latencies;
+  }
+
+  /** One row from several rounds' {@link #measure} results (latencies, then the round's wall time). */
+  private static Row row(String mode, int clients, List<long[]> rounds) {
+    long[] lat = rounds.stream().flatMapToLong(m -> Arrays.stream(m, 0, m.length - 1)).sorted().toArray();
+    double wallS = rounds.stream().mapToLong(m -> m[m.length - 1]).sum() / 1e9;
+    double mean = Arrays.stream(lat).average().orElse(0) / 1e6;
+    return new Row(mode, clients, lat.length, percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, mean,
+        lat.length / wallS);
+  }
+
+  /** Nearest-rank percentile of sorted values. */
+  static double percentile(long[] sorted, double q) {
+    int rank = (int) Math.ceil(q * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  public static void print(List<Row> rows, PrintStream out) {
+    out.printf("%-5s %7s %8s %9s %9s %9s %9s%n", "mode", "clients", "requests", "p50_ms", "p99_ms", "mean_ms", "req/s");
+    for (Row r : rows) {
+      out.printf("%-5s %7d %8d %9.1f %9.1f %9.1f %9.1f%n", r.mode(), r.clients(), r.requests(), r.p50_ms(), r.p99_ms(),
+          r.mean_ms(), r.requests_per_s());
+    }
+  }
+
+  /** Writes {"rows": [...], "meta": {...}}; {@code model} says which model was measured. */
+  public static void writeJson(List<Row> rows, String model, double loadBefore, Path file) throws IOException {
+    var meta = new java.util.LinkedHashMap<String, Object>();
+    meta.put("date", java.time.Instant.now().toString());
+    meta.put("processors", Runtime.getRuntime().availableProcessors());
+    meta.put("java", System.getProperty("java.version"));
+    meta.put("model", model);
+    // other work on the machine shows here: on 2 cores a load above 2 means the runs shared the CPUs
+    meta.put("load_average_before", loadBefore);
+    meta.put("load_average_after", loadAverage());
+    meta.put("requests", "alternating search (query + 3-item history) and recommend (5-item history), k = 10, one query each");
+    var doc = new java.util.LinkedHashMap<String, Object>();
+    doc.put("rows", rows);
+    doc.put("meta", meta);
+    Path abs = file.toAbsolutePath();
+    Files.createDirectories(abs.getParent());
+    new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        .writeValue(abs.toFile(), doc);
+  }
+
+  /** The 1-minute system load average (-1 where the OS does not report it). */
+  public static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  /** What {@link #demoModel} builds, for the report. */
+  public static final String DEMO_MODEL = "demo catalogue (360 items), MiniLM encoder, 48 tokens, history 5, "
+      + "atomic ids, untrained weights (inference costs the same as trained)";
+
+  /** A model to measure when none is given: the demo catalogue, demo input sizes, untrained weights. */
+  public static Path demoModel(Path work) throws IOException {
+    Path data = work.resolve("data"), model = work.resolve("model");
+    org.gemsj.data.synth.SyntheticData.generate(data, 7, org.gemsj.data.synth.SyntheticData.Options.DEFAULTS);
+    var base = org.gemsj.model.ModelFactory.Options.defaults(org.gemsj.backbone.Backbone.MINILM);
+    var options = new org.gemsj.model.ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
+        base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 5); // the demo's sizes
+    try (var m = org.gemsj.model.ModelFactory.create(options, Dataset.load(data).items(), 7)) {
+      org.gemsj.model.ModelStore.save(m, model);
+    }
+    return model;
+  }
+
+}

@@ -1,0 +1,61 @@
+package org.gemsj.serve;
+
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.sql.SQLException;
+
+/** Maps the server's exceptions onto gRPC statuses, in one place. */
+final class Errors {
+  private Errors() {}
+
+  /** INVALID_ARGUMENT with the field named in the message and in a google.rpc.BadRequest detail. */
+  static StatusRuntimeException invalid(SpecException e) {
+    BadRequest detail = BadRequest.newBuilder().addFieldViolations(BadRequest.FieldViolation.newBuilder()
+        .setField(e.field()).setDescription(e.getMessage())).build();
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(e.getMessage())
+        .addDetails(com.google.protobuf.Any.pack(detail)).build());
+  }
+
+  static StatusRuntimeException notFound(String what) {
+    return Status.NOT_FOUND.withDescription(what).asRuntimeException();
+  }
+
+  /**
+   * Sends {@code t} to the client as the status it stands for, unless the call is already over
+   * (the client cancelled or its deadline passed: nobody is listening, and gRPC refuses a reply).
+   */
+  static void fail(StreamObserver<?> out, Throwable t) {
+    if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+      return;
+    }
+    out.onError(toStatus(t));
+  }
+
+  static StatusRuntimeException toStatus(Throwable t) {
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof SpecException s) {
+      return invalid(s);
+    }
+    if (t instanceof JobStore.QueueFullException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage()).asRuntimeException();
+    }
+    if (t instanceof IllegalStateException) {
+      return Status.FAILED_PRECONDITION.withDescription(t.getMessage()).asRuntimeException();
+    }
+    if (t instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(t.getMessage()).asRuntimeException();
+    }
+    if (t instanceof SQLException) {
+      return Status.INTERNAL.withDescription("job store: " + t.getMessage()).withCause(t).asRuntimeException();
+    }
+    return Status.INTERNAL.withDescription(String.valueOf(t)).withCause(t).asRuntimeException();
+  }
+}

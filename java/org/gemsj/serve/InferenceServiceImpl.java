@@ -1,0 +1,127 @@
+package org.gemsj.serve;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import org.gemsj.api.GemsModel;
+import org.gemsj.api.Hit;
+import org.gemsj.serve.proto.History;
+import org.gemsj.serve.proto.Hits;
+import org.gemsj.serve.proto.RecommendRequest;
+import org.gemsj.serve.proto.RecommendResponse;
+import org.gemsj.serve.proto.SearchQuery;
+import org.gemsj.serve.proto.SearchRequest;
+import org.gemsj.serve.proto.SearchResponse;
+
+/**
+ * gems.v1.InferenceService over {@link GemsModel}. A request carries a batch of queries,
+ * answered in order; the call's deadline (and cancellation) is checked before each one, so an
+ * expired call stops with DEADLINE_EXCEEDED instead of computing answers nobody waits for. A
+ * query already waiting for the model (one call at a time) is not interrupted.
+ */
+final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceGrpc.InferenceServiceImplBase {
+  static final int MAX_BATCH = 256;
+  static final int MAX_K = 100;
+
+  private final ModelRegistry models;
+
+  InferenceServiceImpl(ModelRegistry models) {
+    this.models = models;
+  }
+
+  @Override
+  public void search(SearchRequest req, StreamObserver<SearchResponse> out) {
+    try {
+      checkBatch("queries", req.getQueriesCount(), req.getK());
+      GemsModel model = model(req.getModel());
+      for (int i = 0; i < req.getQueriesCount(); i++) {
+        SearchQuery q = req.getQueries(i);
+        if (q.getQuery().isBlank()) {
+          throw new SpecException("queries[" + i + "].query", "is empty");
+        }
+        checkHistory(model, "queries[" + i + "].history", q.getHistoryList());
+      }
+      SearchResponse.Builder r = SearchResponse.newBuilder();
+      for (SearchQuery q : req.getQueriesList()) {
+        checkDeadline();
+        r.addResults(hits(model.search(q.getQuery(), q.getHistoryList(), req.getK())));
+      }
+      out.onNext(r.build());
+      out.onCompleted();
+    } catch (Exception e) {
+      Errors.fail(out, e);
+    }
+  }
+
+  @Override
+  public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
+    try {
+      checkBatch("histories", req.getHistoriesCount(), req.getK());
+      GemsModel model = model(req.getModel());
+      for (int i = 0; i < req.getHistoriesCount(); i++) {
+        List<String> items = req.getHistories(i).getItemsList();
+        if (items.isEmpty()) {
+          throw new SpecException("histories[" + i + "].items", "is empty: recommend needs at least one past item");
+        }
+        checkHistory(model, "histories[" + i + "].items", items);
+      }
+      RecommendResponse.Builder r = RecommendResponse.newBuilder();
+      for (History h : req.getHistoriesList()) {
+        checkDeadline();
+        r.addResults(hits(model.recommend(h.getItemsList(), req.getK())));
+      }
+      out.onNext(r.build());
+      out.onCompleted();
+    } catch (Exception e) {
+      Errors.fail(out, e);
+    }
+  }
+
+  private GemsModel model(String name) throws Exception {
+    if (name.isEmpty()) {
+      throw new SpecException("model", "is required (a SUCCEEDED job's id or a name given to gems serve --model)");
+    }
+    return models.get(name).orElseThrow(() -> Errors.notFound("no model '" + name
+        + "' (a SUCCEEDED job's id or a name given to gems serve --model)"));
+  }
+
+  private static void checkBatch(String field, int count, int k) {
+    if (count < 1 || count > MAX_BATCH) {
+      throw new SpecException(field, "needs 1.." + MAX_BATCH + " entries, got " + count);
+    }
+    if (k < 1 || k > MAX_K) {
+      throw new SpecException("k", "must be in 1.." + MAX_K + ", got " + k);
+    }
+  }
+
+  private static void checkHistory(GemsModel model, String field, List<String> history) {
+    for (int j = 0; j < history.size(); j++) {
+      if (model.item(history.get(j)).isEmpty()) {
+        throw new SpecException(field + "[" + j + "]", "item '" + history.get(j) + "' is not in the model's catalogue");
+      }
+    }
+  }
+
+  /** Stops a call whose deadline passed or whose client went away (before the next query). */
+  private static void checkDeadline() {
+    Context c = Context.current();
+    Deadline d = c.getDeadline();
+    if (d != null && d.isExpired()) {
+      throw Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before all queries were answered")
+          .asRuntimeException();
+    }
+    if (c.isCancelled()) {
+      throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+    }
+  }
+
+  private static Hits hits(List<Hit> hits) {
+    Hits.Builder b = Hits.newBuilder();
+    for (Hit h : hits) {
+      b.addHits(org.gemsj.serve.proto.Hit.newBuilder().setId(h.id()).setTitle(h.title()).setScore(h.score()));
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,349 @@
+package org.gemsj.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.gemsj.eval.MetricsJson;
+import org.gemsj.eval.TrainLog;
+import org.gemsj.io.AtomicFiles;
+import org.gemsj.serve.proto.Job;
+import org.gemsj.serve.proto.JobEvent;
+import org.gemsj.serve.proto.JobState;
+import org.gemsj.train.Trainer;
+
+/**
+ * Runs queued jobs in worker processes, first in first out, at most {@code maxRunning} at a time,
+ * and records what they do. Layout under the data directory: {@code jobs/<id>/out} (the run's
+ * OUT), {@code jobs/<id>/worker.log} (the worker's output), {@code cache/} (null-space cache).
+ *
+ * <p>Recovery at start: a job recorded RUNNING has lost its server. Its worker, if still alive, is
+ * stopped; a run that had written metrics.json is SUCCEEDED; otherwise the job is queued again in
+ * its old place and continues from its checkpoint, or from the start when it had none. A job whose
+ * worker was started {@code maxAttempts} times ends FAILED.
+ */
+public final class JobRunner implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Limits: running jobs, waiting jobs, SIGTERM-to-SIGKILL grace, worker starts per job. */
+  public record Options(int maxRunning, int maxQueued, Duration cancelGrace, int maxAttempts) {
+    public static final Options DEFAULTS = new Options(1, 100, Duration.ofSeconds(60), 3);
+  }
+
+  private final JobLedger ledger;
+  private final Path dataDir;
+  private final WorkerLauncher launcher;
+  private final Options options;
+  private final Map<String, Running> running = new HashMap<>();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "gems-job-ticker");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean closing;
+
+  /** A started worker and what follows it. */
+  private static final class Running {
+    final String id;
+    final Process process;
+    final LogTailer tailer;
+    final OutputPump pump;
+    volatile boolean cancelRequested;
+    volatile boolean killed;
+
+    Running(String id, Process process, LogTailer tailer, OutputPump pump) {
+      this.id = id;
+      this.process = process;
+      this.tailer = tailer;
+      this.pump = pump;
+    }
+  }
+
+  public JobRunner(JobLedger ledger, Path dataDir, WorkerLauncher launcher, Options options) {
+    this.ledger = ledger;
+    this.dataDir = dataDir;
+    this.launcher = launcher;
+    this.options = options;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  public Path jobDir(String id) {
+    return dataDir.resolve("jobs").resolve(id);
+  }
+
+  public Path outDir(String id) {
+    return jobDir(id).resolve("out");
+  }
+
+  /** Recovers jobs left RUNNING by an earlier server, then starts queued ones. */
+  public void start() throws SQLException, IOException {
+    recover();
+    ticker.scheduleWithFixedDelay(this::tickAll, 300, 300, TimeUnit.MILLISECONDS);
+    schedule();
+  }
+
+  /** Starts queued jobs while slots are free. */
+  public synchronized void schedule() throws SQLException {
+    while (!closing && running.size() < options.maxRunning()) {
+      List<JobStore.Row> queued = ledger.store().inQueueOrder(JobState.JOB_STATE_QUEUED);
+      if (queued.isEmpty()) {
+        return;
+      }
+      launch(queued.get(0).job());
+    }
+  }
+
+  /**
+   * Cancels a job: a queued one at once; a running one by SIGTERM to its worker (which checkpoints
+   * and exits), SIGKILL after the grace period; the job becomes CANCELLED when the worker is gone.
+   */
+  public synchronized Job cancel(String id) throws SQLException {
+    Job job = ledger.store().get(id).orElseThrow().job();
+    if (job.getState() == JobState.JOB_STATE_QUEUED) {
+      return ledger.change(id, b -> b.setState(JobState.JOB_STATE_CANCELLED).setReason("cancelled before it started"),
+          null, false, null);
+    }
+    Running r = running.get(id);
+    if (job.getState() == JobState.JOB_STATE_RUNNING && r != null && !r.cancelRequested) {
+      r.cancelRequested = true;
+      ledger.event(id, UnaryOperator.identity(), JobEvent.newBuilder()
+          .setLogLine("gems serve: cancel requested: SIGTERM to worker " + r.process.pid()));
+      r.process.destroy();
+      ticker.schedule(() -> {
+        if (r.process.isAlive()) {
+          r.killed = true;
+          r.process.destroyForcibly();
+        }
+      }, options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return ledger.store().get(id).orElseThrow().job();
+  }
+
+  /** Queues a FAILED or CANCELLED job again, to continue from its checkpoint. */
+  public synchronized Job resume(String id) throws SQLException {
+    Job job = ledger.store().get(id).orElseThrow().job();
+    if (job.getState() != JobState.JOB_STATE_FAILED && job.getState() != JobState.JOB_STATE_CANCELLED) {
+      throw new IllegalStateException("job " + id + " is " + job.getState() + "; only FAILED or CANCELLED jobs resume");
+    }
+    if (checkpointStep(id).isEmpty()) {
+      throw new IllegalStateException("job " + id + " has no checkpoint to resume from");
+    }
+    Job queued = ledger.change(id, b -> b.setState(JobState.JOB_STATE_QUEUED).setReason("resume requested")
+        .setAttempts(0), null, false, null);
+    schedule();
+    return queued;
+  }
+
+  /** The step held by the job's checkpoint, if it has one. */
+  public OptionalLong checkpointStep(String id) {
+    Path dir = outDir(id).resolve(Trainer.CHECKPOINT);
+    try {
+      AtomicFiles.recoverDirectory(dir);
+      Path state = dir.resolve("state.json");
+      if (!Files.isRegularFile(state) || !Files.isRegularFile(outDir(id).resolve(Trainer.CONFIG))) {
+        return OptionalLong.empty();
+      }
+      return OptionalLong.of(JSON.readTree(state.toFile()).path("step").asLong());
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  private void launch(Job job) throws SQLException {
+    String id = job.getId();
+    Path out = outDir(id);
+    OptionalLong checkpoint = checkpointStep(id);
+    List<String> args = checkpoint.isPresent()
+        ? List.of("train", "--resume", out.toString())
+        : JobSpecs.trainArgs(job.getSpec(), out, dataDir.resolve("cache"));
+    Process process;
+    try {
+      Files.createDirectories(jobDir(id));
+      process = launcher.start(args, jobDir(id));
+    } catch (IOException e) {
+      ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),
+          null, false, null);
+      return;
+    }
+    Running r;
+    try {
+      r = new Running(id, process, new LogTailer(out.resolve(TrainLog.FILE_NAME), JobSpecs.totalSteps(job.getSpec())),
+          new OutputPump("gems-worker-" + id, process.getInputStream(), jobDir(id).resolve("worker.log"),
+              line -> logLine(id, line)));
+    } catch (IOException e) {
+      process.destroyForcibly();
+      ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("cannot read the run's log: " + e.getMessage()),
+          null, false, null);
+      return;
+    }
+    running.put(id, r);
+    String how = checkpoint.isPresent() ? "resuming from the checkpoint at step " + checkpoint.getAsLong() : "starting";
+    ledger.change(id, b -> b.setState(JobState.JOB_STATE_RUNNING).setAttempts(b.getAttempts() + 1), process.pid(),
+        false, null);
+    ledger.event(id, UnaryOperator.identity(),
+        JobEvent.newBuilder().setLogLine("gems serve: worker " + process.pid() + " " + how));
+    r.pump.start();
+    process.onExit().thenRun(() -> finished(r));
+  }
+
+  private void logLine(String id, String line) {
+    try {
+      ledger.event(id, UnaryOperator.identity(), JobEvent.newBuilder().setLogLine(line));
+    } catch (SQLException e) {
+      if (!closing) { // while stopping, the store closes under the workers' last lines
+        System.err.println("gems serve: cannot record a log line of " + id + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private void tickAll() {
+    List<Running> now;
+    synchronized (this) {
+      now = new ArrayList<>(running.values());
+    }
+    for (Running r : now) {
+      tick(r);
+    }
+  }
+
+  /** Turns what the run logged since the last tick into events. */
+  private void tick(Running r) {
+    try {
+      LogTailer.Found found;
+      synchronized (r.tailer) {
+        found = r.tailer.poll();
+      }
+      for (var e : found.evaluations()) {
+        ledger.event(r.id, UnaryOperator.identity(), JobEvent.newBuilder().setEvaluation(e));
+      }
+      if (found.progress() != null) {
+        ledger.event(r.id, b -> b.setProgress(found.progress()), JobEvent.newBuilder().setProgress(found.progress()));
+      }
+    } catch (IOException | SQLException | RuntimeException e) {
+      System.err.println("gems serve: cannot follow " + r.id + ": " + e.getMessage());
+    }
+  }
+
+  /** The worker exited: record how the job ended and start the next one. */
+  private void finished(Running r) {
+    if (closing && !r.cancelRequested) {
+      synchronized (this) {
+        running.remove(r.id);
+      }
+      return; // left RUNNING: the next server start resumes it (the store may be closing now)
+    }
+    try {
+      r.pump.join(5000); // its last lines first
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    tick(r);
+    synchronized (this) {
+      running.remove(r.id);
+      int code = r.process.exitValue();
+      try {
+        Optional<String> metrics = metrics(r.id);
+        if (r.cancelRequested) {
+          String why = r.killed ? "cancelled by request (killed after " + options.cancelGrace().toSeconds() + " s)"
+              : "cancelled by request";
+          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_CANCELLED).setReason(why), null, false, null);
+        } else if (code == 0 && metrics.isPresent()) {
+          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_SUCCEEDED).setReason("").setMetricsJson(metrics.get()),
+              null, false, null);
+        } else {
+          String why = "worker exited with status " + code + (r.pump.reason().isEmpty() ? "" : ": " + r.pump.reason());
+          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason(why), null, false, null);
+        }
+        schedule();
+      } catch (SQLException e) {
+        System.err.println("gems serve: cannot record the end of " + r.id + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private Optional<String> metrics(String id) {
+    Path f = outDir(id).resolve(MetricsJson.FILE_NAME);
+    try {
+      return Files.isRegularFile(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void recover() throws SQLException {
+    for (JobStore.Row row : ledger.store().inQueueOrder(JobState.JOB_STATE_RUNNING)) {
+      String id = row.job().getId();
+      if (row.pid() != null) {
+        WorkerLauncher.liveWorker(row.pid(), jobDir(id)).ifPresent(this::stopOrphan);
+      }
+      Optional<String> metrics = metrics(id);
+      OptionalLong checkpoint = checkpointStep(id);
+      UnaryOperator<Job.Builder> change;
+      if (metrics.isPresent()) {
+        change = b -> b.setState(JobState.JOB_STATE_SUCCEEDED).setReason("").setMetricsJson(metrics.get());
+      } else if (row.job().getAttempts() >= options.maxAttempts()) {
+        change = b -> b.setState(JobState.JOB_STATE_FAILED).setReason("the worker was started "
+            + options.maxAttempts() + " times without finishing (the server stopped while it ran)");
+      } else if (checkpoint.isPresent()) {
+        change = b -> b.setState(JobState.JOB_STATE_QUEUED)
+            .setReason("server restarted: resuming from the checkpoint at step " + checkpoint.getAsLong());
+      } else {
+        change = b -> b.setState(JobState.JOB_STATE_QUEUED)
+            .setReason("server restarted before the first checkpoint: starting again");
+      }
+      ledger.change(id, change, null, false, null);
+    }
+  }
+
+  /** Stops a worker left by a dead server: SIGTERM (it checkpoints), SIGKILL after the grace period. */
+  private void stopOrphan(ProcessHandle p) {
+    p.destroy();
+    try {
+      p.onExit().get(options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * Stops the workers (SIGTERM, then SIGKILL after the grace period) and leaves their jobs
+   * RUNNING, so that the next start resumes them from their checkpoints.
+   */
+  @Override
+  public void close() {
+    List<Running> now;
+    synchronized (this) {
+      closing = true;
+      now = new ArrayList<>(running.values());
+    }
+    ticker.shutdownNow();
+    for (Running r : now) {
+      r.process.destroy();
+    }
+    for (Running r : now) {
+      try {
+        if (!r.process.waitFor(options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          r.process.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package org.gemsj.serve;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything `gems serve` is configured with.
+ *
+ * @param host address to listen on (127.0.0.1 by default: nothing outside the machine)
+ * @param port TCP port; 0 picks a free one (the server prints it)
+ * @param dataDir where jobs.db, jobs/ and cache/ live
+ * @param dataRoots directories job specs may read datasets from
+ * @param tokens bearer tokens; empty only with {@code allowNoAuth}
+ * @param allowNoAuth serve without authentication (loopback development only)
+ * @param tlsCert PEM certificate chain, or null for plaintext
+ * @param tlsKey PEM PKCS#8 private key, with {@code tlsCert}
+ * @param models extra models by name for InferenceService
+ * @param runner job limits
+ * @param maxMessageBytes largest request the server reads
+ * @param workerJvmOptions JVM options of worker processes (e.g. -Xmx)
+ */
+public record ServerConfig(String host, int port, Path dataDir, List<Path> dataRoots, List<String> tokens,
+    boolean allowNoAuth, Path tlsCert, Path tlsKey, Map<String, Path> models, JobRunner.Options runner,
+    int maxMessageBytes, List<String> workerJvmOptions) {
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
+
+  public ServerConfig {
+    dataRoots = List.copyOf(dataRoots);
+    tokens = List.copyOf(tokens);
+    models = Map.copyOf(models);
+    workerJvmOptions = List.copyOf(workerJvmOptions);
+    if (tokens.isEmpty() && !allowNoAuth) {
+      throw new IllegalArgumentException("no bearer tokens: give --token-file FILE or GEMS_SERVER_TOKENS, "
+          + "or --insecure-no-auth for a loopback-only development server");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");
+    }
+  }
+}

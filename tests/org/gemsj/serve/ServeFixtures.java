@@ -1,0 +1,43 @@
+package org.gemsj.serve;
+
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.serve.proto.JobSpec;
+
+/** What the serve tests share: a tiny dataset, a tiny job spec, server configs, a client. */
+final class ServeFixtures {
+  static final String TOKEN = "test-token-0123456789abcdef";
+
+  private ServeFixtures() {}
+
+  /** 60 items, 12 users: the smallest synthetic shop (one item per product type). */
+  static Path tinyDataset(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    SyntheticData.generate(dir, 3, new SyntheticData.Options(60, 12, 8));
+    return dir;
+  }
+
+  /**
+   * A job that trains in seconds: full fine-tuning (no basis refresh, no null space), 4-example
+   * batches, short inputs, a small decoder feed-forward.
+   */
+  static JobSpec tinySpec(Path data, int steps) {
+    return JobSpec.newBuilder().setDatasetPath(data.toString()).setMethod("full").setSteps(steps).setBatchSize(4)
+        .setSeed(5).setHistory(2).setMaxTokens(24).setDecoderFfn(64).setEvalEvery(steps).setCheckpointEvery(1)
+        .setValidLimit(8).build();
+  }
+
+  static ServerConfig config(Path dataDir, Path dataRoot, Duration cancelGrace) {
+    return new ServerConfig("127.0.0.1", 0, dataDir, List.of(dataRoot), List.of(TOKEN), false, null, null, Map.of(),
+        new JobRunner.Options(1, 3, cancelGrace, 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+  }
+
+  static ManagedChannel channel(int port) throws Exception {
+    return GemsClient.channel("127.0.0.1:" + port, TOKEN, null, null);
+  }
+}
