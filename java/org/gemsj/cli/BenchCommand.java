@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** `gems bench ...`: benchmarks that print a table and write JSON. */
 @Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
-    subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class})
+    subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class, BenchCommand.BlasThreads.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -100,6 +100,26 @@ final class BenchCommand implements Runnable {
       } finally {
         org.gemsj.io.AtomicFiles.deleteTree(work);
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "blas-threads", mixinStandardHelpOptions = true,
+      description = "A training-sized GEMM and an exact basis refresh with OpenBLAS on 1 thread vs one per core.")
+  static final class BlasThreads implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "JSON file to write") Path out;
+    @Option(names = "--rounds", defaultValue = "3", description = "alternating rounds (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Override
+    public Integer call() throws Exception {
+      if (rounds < 1) {
+        throw new IllegalArgumentException("--rounds must be >= 1");
+      }
+      var rows = org.gemsj.bench.BlasThreadsBenchmark.run(rounds, Runtime.getRuntime().availableProcessors());
+      org.gemsj.bench.BlasThreadsBenchmark.print(rows, System.out);
+      org.gemsj.bench.BlasThreadsBenchmark.writeJson(rows, out);
+      System.out.println("wrote " + out.toAbsolutePath());
       return 0;
     }
   }
