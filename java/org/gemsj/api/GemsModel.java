@@ -54,6 +54,7 @@ public final class GemsModel implements AutoCloseable {
   /** Loads a saved model directory ({@code OUT/model} of a training run). */
   public static GemsModel load(Path dir) throws IOException {
     Objects.requireNonNull(dir, "dir");
+    org.gemsj.nativeops.NativeLibrary.load(); // libtorch and GEMS-J's threading policy (BlasThreads)
     return new GemsModel(dir, ModelStore.load(dir));
   }
 

@@ -12,23 +12,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.nativeops.BasisRefresh;
+import org.gemsj.nativeops.BlasThreads;
 import org.gemsj.nativeops.NativeLibrary;
 
 /**
- * Why GEMS-J runs LAPACK work on one OpenBLAS thread: the same exact basis refresh (a 1536 x 384
+ * Why GEMS-J runs OpenBLAS on one thread ({@link BlasThreads}): the same exact basis refresh (a 1536 x 384
  * gradient, rank 128, MiniLM's FFN shape) and a training-sized GEMM, with OpenBLAS on 1 thread and
  * on one per core, alternating in rounds so that the machine's load drifts over both alike.
  */
 public final class BlasThreadsBenchmark {
   /** One measurement: median milliseconds of the GEMM and of one refresh at a thread count. */
   public record Row(int round, int threads, double gemmMs, double refreshMs, double loadAverage) {}
-
-  private static final String SINGLE_THREAD_LAPACK = "gems.lapack.singleThread";
 
   private BlasThreadsBenchmark() {}
 
@@ -41,8 +39,7 @@ public final class BlasThreadsBenchmark {
       Tensor basis = torch.zeros(BasisRefresh.basisShape(1536, 384, 128));
       for (int round = 1; round <= rounds; round++) {
         for (int threads : new int[] {1, cores}) {
-          openblas_nolapack.blas_set_num_threads(threads);
-          System.setProperty(SINGLE_THREAD_LAPACK, "false"); // measure the refresh at this count too
+          BlasThreads.set(threads);
           double[] gemm = new double[9], refresh = new double[3];
           for (int i = 0; i < gemm.length; i++) {
             long t = System.nanoTime();
@@ -59,8 +56,7 @@ public final class BlasThreadsBenchmark {
         }
       }
     } finally {
-      openblas_nolapack.blas_set_num_threads(cores);
-      System.clearProperty(SINGLE_THREAD_LAPACK);
+      BlasThreads.apply();
     }
     return rows;
   }

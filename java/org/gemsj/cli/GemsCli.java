@@ -21,6 +21,7 @@ public final class GemsCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    org.gemsj.nativeops.NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
     System.exit(commandLine().execute(args));
   }
 

@@ -44,9 +44,9 @@ public final class BasisRefresh {
   public static double refresh(Tensor grad, long rank, Method method, Options options, Tensor out) {
     NativeLibrary.load();
     try (DoublePointer energy = new DoublePointer(1)) {
-      int code = LapackThreads.single(() -> GemsNative.gems_refresh_basis(
-          grad, rank, method.code, options.oversample(), options.powerIters(), options.seed(), out, energy));
-      GemsOpException.check(code);
+      GemsOpException.check(
+          GemsNative.gems_refresh_basis(
+              grad, rank, method.code, options.oversample(), options.powerIters(), options.seed(), out, energy));
       return energy.get();
     }
   }

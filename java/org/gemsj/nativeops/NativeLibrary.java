@@ -16,6 +16,7 @@ public final class NativeLibrary {
       return;
     }
     Loader.load(org.bytedeco.pytorch.global.torch.class);
+    BlasThreads.apply();
     loaded = true; // set before loading GemsNative: its static initializer calls back here
     try {
       Loader.load(GemsNative.class);

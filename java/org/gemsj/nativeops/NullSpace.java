@@ -53,9 +53,9 @@ public final class NullSpace {
     Tensor vectors = torch.empty(new long[] {m, m}, options, null);
     Tensor values = torch.empty(new long[] {m}, options, null);
     try (LongPointer k = new LongPointer(1)) {
-      int code = LapackThreads.single(() -> GemsNative.gems_null_space_basis(
-          secondMoment, rule.code, threshold, minNullFraction, vectors, values, k));
-      GemsOpException.check(code);
+      GemsOpException.check(
+          GemsNative.gems_null_space_basis(
+              secondMoment, rule.code, threshold, minNullFraction, vectors, values, k));
       return new Split(vectors, values, k.get());
     } catch (RuntimeException e) {
       vectors.close();

@@ -70,6 +70,7 @@ public final class Trainer {
   /** {@code log} receives the run's log lines (each also goes to the listener's {@code log} event). */
   public Trainer(TrainConfig config, PrintStream log) {
     config.check();
+    NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
     this.config = config;
     this.log = LogLines.tee(log, line -> listener.log(line));
   }
