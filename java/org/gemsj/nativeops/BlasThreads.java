@@ -3,23 +3,23 @@ package org.gemsj.nativeops;
 import org.bytedeco.openblas.presets.openblas_nolapack;
 
 /**
- * OpenBLAS, the BLAS and LAPACK under libtorch here, runs on one thread unless told otherwise.
- * Its threads busy-wait between the many small calls of an SVD or a training step; once the
- * machine has more runnable threads than cores (a second job, a service beside the trainer) they
- * lose their time slices spinning: on a loaded 2-core machine one 1536 x 384 SVD of a basis
- * refresh took 17.5 s on 2 threads against 0.37 s on 1, and a training GEMM 50 ms against 33 ms
- * (`gems bench blas-threads`, docs/PERFORMANCE.md). Switching the count per call is no cure: it
- * grew the native heap by 57 MiB over 500 optimizer steps (OptimizerMemoryTest). libtorch's own
- * OpenMP parallelism is not affected.
- *
- * <p>OPENBLAS_NUM_THREADS in the environment, or {@code -Dgems.openblas.threads=N}, is obeyed instead.
+ * How many threads OpenBLAS (the BLAS and LAPACK under libtorch here) uses. By default OpenBLAS
+ * keeps its own choice (OPENBLAS_NUM_THREADS, else one per core): on an idle machine two threads
+ * make training about 1.7x faster than one (the demo: 1.4 s against 2.5 s a step on 2 cores).
+ * But OpenBLAS's threads busy-wait, and once the machine has more runnable threads than cores (a
+ * second job, a service beside the trainer) they lose their time slices spinning: on a loaded
+ * 2-core machine one 1536 x 384 SVD of a basis refresh took 17.5 s on 2 threads against 0.37 s
+ * on 1 (`gems bench blas-threads`, docs/PERFORMANCE.md). On a shared machine run with
+ * OPENBLAS_NUM_THREADS=1 or {@code -Dgems.openblas.threads=1}; `gems study` does for its runs.
+ * Switching the count per call is no cure: it grew the native heap by 57 MiB over 500 optimizer
+ * steps, so the count is set once, when the native library loads.
  */
 public final class BlasThreads {
   public static final String PROPERTY = "gems.openblas.threads";
 
   private BlasThreads() {}
 
-  /** The count GEMS-J runs OpenBLAS with: the property, else the environment's, else 1. */
+  /** The count asked for: the property, else the environment's; 0 when neither (OpenBLAS's default). */
   public static int configured() {
     for (String v : new String[] {System.getProperty(PROPERTY), System.getenv("OPENBLAS_NUM_THREADS")}) {
       if (v != null) {
@@ -33,12 +33,15 @@ public final class BlasThreads {
         }
       }
     }
-    return 1;
+    return 0;
   }
 
-  /** Applies {@link #configured()} (called once when the native library loads). */
+  /** Applies the property when given (OpenBLAS reads the environment itself); called when the native library loads. */
   public static void apply() {
-    set(configured());
+    int n = configured();
+    if (n > 0) {
+      set(n);
+    }
   }
 
   /** Sets OpenBLAS's thread count for the whole process (benchmarks compare counts). */
