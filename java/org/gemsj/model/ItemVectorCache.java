@@ -55,11 +55,7 @@ final class ItemVectorCache {
     float[][] vectors = compute.get();
     Files.createDirectories(cacheDir);
     try (PointerScope scope = new PointerScope()) {
-      float[] flat = new float[vectors.length * vectors[0].length];
-      for (int i = 0; i < vectors.length; i++) {
-        System.arraycopy(vectors[i], 0, flat, i * vectors[i].length, vectors[i].length);
-      }
-      ParamFile.write(file, Map.of(KEY, Tensors.fromFloats(flat, vectors.length, vectors[0].length)));
+      ParamFile.write(file, Map.of(KEY, ModelFactory.matrix(vectors)));
     }
     return vectors;
   }

@@ -78,7 +78,8 @@ public final class ModelFactory {
     return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items), itemVectors);
   }
 
-  private static Tensor matrix(float[][] rows) {
+  /** Rows as an n x d float tensor (also what the item-vector cache stores). */
+  static Tensor matrix(float[][] rows) {
     int n = rows.length, d = rows[0].length;
     float[] flat = new float[n * d];
     for (int i = 0; i < n; i++) {

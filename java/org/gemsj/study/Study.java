@@ -10,6 +10,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.SplitData;
@@ -73,8 +80,8 @@ public final class Study {
     Files.createDirectories(o.out());
     int history = Integer.parseInt(o.budget().option("--history", o.overrides()));
     int maxTokens = Integer.parseInt(o.budget().option("--max-tokens", o.overrides()));
-    List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
-    Map<Path, Double> wall = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> failed = Collections.synchronizedList(new ArrayList<>());
+    Map<Path, Double> wall = new ConcurrentHashMap<>();
     List<Planned> plan = new ArrayList<>();
     for (long seed : o.seedList()) { // seed-major: a partial study holds every method of its first seeds
       for (StudyMethod m : o.methods()) {
@@ -82,9 +89,9 @@ public final class Study {
       }
     }
     long started = System.nanoTime();
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(o.jobs());
-    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(o.jobs());
+    List<Future<?>> futures = new ArrayList<>();
     for (Planned p : plan) {
       futures.add(pool.submit(() -> {
         Double seconds = finishedEarlier(p.dir());
@@ -112,7 +119,7 @@ public final class Study {
       for (var f : futures) {
         f.get();
       }
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       pool.shutdownNow();
       if (e.getCause() instanceof IOException io) {
         throw io;
