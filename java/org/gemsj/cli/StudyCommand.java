@@ -1,6 +1,8 @@
 package org.gemsj.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +38,9 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--eval-every", description = "override the budget's validation interval") Integer evalEvery;
   @Option(names = "--valid-limit", description = "override the budget's validation examples per task") Integer validLimit;
   @Option(names = "--refresh", description = "override the budget's basis-refresh interval") Integer refresh;
+  @Option(names = "--set", paramLabel = "NAME=VALUE", description = "a `gems train` option for every run, e.g. "
+      + "--set lr=1e-4 --set null-space-energy=0.99 (repeatable; for sweeps of one method)")
+  List<String> sets = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -47,6 +52,7 @@ final class StudyCommand implements Callable<Integer> {
     put(overrides, "--eval-every", evalEvery);
     put(overrides, "--valid-limit", validLimit);
     put(overrides, "--refresh", refresh);
+    TrainOptionOverrides.parse(sets).forEach(overrides::put);
     Study.Options options = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
         methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir, jobs);
     Study.Outcome outcome = new Study(options, System.out).run();

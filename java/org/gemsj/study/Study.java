@@ -88,13 +88,20 @@ public final class Study {
         plan.add(new Planned(m, seed, o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed)));
       }
     }
+    Map<Path, Double> earlier = new LinkedHashMap<>(); // checked before any run starts: a mismatch fails at once
+    for (Planned p : plan) {
+      Double seconds = finishedEarlier(p.dir(), trainArgs(p.method(), p.seed(), p.dir()));
+      if (seconds != null) {
+        earlier.put(p.dir(), seconds);
+      }
+    }
     long started = System.nanoTime();
     AtomicInteger done = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(o.jobs());
     List<Future<?>> futures = new ArrayList<>();
     for (Planned p : plan) {
       futures.add(pool.submit(() -> {
-        Double seconds = finishedEarlier(p.dir());
+        Double seconds = earlier.get(p.dir());
         String what = p.method().name() + ", seed " + p.seed();
         if (seconds != null) {
           log.printf("study: %s: finished earlier, reused (%d/%d)%n", what, done.incrementAndGet(), plan.size());
@@ -154,19 +161,31 @@ public final class Study {
     return report.write();
   }
 
-  /** Wall seconds of a run that finished in an earlier invocation, or null. */
-  private static Double finishedEarlier(Path dir) throws IOException {
+  /**
+   * Wall seconds of a run that finished in an earlier invocation, or null. A finished run trained
+   * with other options (another budget, --set, dataset) is refused rather than mixed into the report.
+   */
+  private static Double finishedEarlier(Path dir, List<String> args) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
     if (!Files.exists(record) || !Files.exists(dir.resolve(MetricsJson.FILE_NAME))) {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());
-    return n.path("exit_code").asInt(-1) == 0 ? n.path("wall_seconds").asDouble() : null;
+    if (n.path("exit_code").asInt(-1) != 0) {
+      return null;
+    }
+    List<String> earlier = new ArrayList<>();
+    n.path("train_args").forEach(a -> earlier.add(a.asText()));
+    if (!earlier.equals(args)) {
+      throw new IllegalArgumentException(dir + " holds a finished run trained with other options ("
+          + String.join(" ", earlier) + "; this study would use " + String.join(" ", args)
+          + "): give another --out, or delete that directory to retrain it");
+    }
+    return n.path("wall_seconds").asDouble();
   }
 
-  /** Trains one run; its wall seconds, or null when it failed. */
-  private Double train(StudyMethod m, long seed, Path dir) throws IOException, InterruptedException {
-    Files.createDirectories(dir);
+  /** The `gems train` arguments of one run. */
+  private List<String> trainArgs(StudyMethod m, long seed, Path dir) {
     List<String> args = new ArrayList<>(List.of("--data", o.data().toString(), "--out", dir.toString(), "--overwrite",
         "--seed", Long.toString(seed), "--backbone", o.backbone(),
         "--conflict-every", Integer.toString(o.budget().conflictEvery)));
@@ -175,6 +194,13 @@ public final class Study {
     }
     args.addAll(m.trainArgs());
     args.addAll(o.budget().trainArgs(o.overrides()));
+    return args;
+  }
+
+  /** Trains one run; its wall seconds, or null when it failed. */
+  private Double train(StudyMethod m, long seed, Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    List<String> args = trainArgs(m, seed, dir);
     RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve(RUN_OUTPUT));
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("exit_code", r.exitCode());

@@ -1,6 +1,7 @@
 package org.gemsj.study;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.gemsj.data.synth.SyntheticData;
@@ -77,6 +79,19 @@ class StudyEndToEndTest {
     assertEquals(4, log.toString().split("finished earlier, reused", -1).length - 1, log.toString());
     JsonNode second = new ObjectMapper().readTree(again.studyJson().toFile());
     assertEquals(study.get("methods").get("gems").get("mean"), second.get("methods").get("gems").get("mean"));
+
+    // the same OUT with other options (a --set lr=...) is refused before any run starts, and nothing is touched
+    Map<String, String> otherLr = new HashMap<>(tiny);
+    otherLr.put("--lr", "1e-3");
+    Path metrics = out.resolve("runs/gems/seed-5").resolve(MetricsJson.FILE_NAME);
+    long modified = Files.getLastModifiedTime(metrics).toMillis();
+    Study.Options changed = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, otherLr,
+        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Study(changed, System.out).run());
+    assertTrue(e.getMessage().contains("runs/gems/seed-5 holds a finished run trained with other options")
+        && e.getMessage().contains("--lr 1e-3"), e.getMessage());
+    assertEquals(modified, Files.getLastModifiedTime(metrics).toMillis());
   }
 
   private static List<String> names(JsonNode node) {
