@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "optimizer steps (default 1000; demo 200)") Integer steps;
   @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32; demo 16)") Integer batch;
   @Option(names = "--seed", description = "seed of everything random (default 7)") Long seed;
-  @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore 2e-4, lora 5e-4, full 5e-5)")
+  @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore/full 5e-5, lora 5e-4)")
   Double lr;
   @Option(names = "--decoder-lr", description = "decoder peak learning rate (default 1e-3)") Double decoderLr;
   @Option(names = "--rank-shared", description = "r_sh (default 128)") Integer rankShared;
@@ -55,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--lora-rank", description = "LoRA rank (default 16)") Integer loraRank;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default 32)") Double loraAlpha;
   @Option(names = "--lora-dropout", description = "LoRA dropout (default 0.05)") Double loraDropout;
-  @Option(names = "--null-space-energy", description = "share of activation energy protected (default 0.9)")
+  @Option(names = "--null-space-energy", description = "share of activation energy protected (default 0.99)")
   Double nullSpaceEnergy;
   @Option(names = "--knowledge-corpus", description = "general-domain text, one sentence per line (default: the shipped corpus)")
   Path knowledgeCorpus;

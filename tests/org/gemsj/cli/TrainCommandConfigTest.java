@@ -23,7 +23,8 @@ class TrainCommandConfigTest {
     assertEquals(1000, plain.steps());
     assertEquals(32, plain.batchSize());
     assertEquals(7, plain.seed());
-    assertEquals(2e-4, plain.lr());
+    assertEquals(5e-5, plain.lr());
+    assertEquals(0.99, plain.nullSpaceEnergy());
     assertEquals(128, plain.rankShared());
     assertEquals(64, plain.rankTask());
     assertEquals(200, plain.refreshInterval());
