@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The training budget every method gets: the `gems train` options a budget sets. {@code small}
- * fits the whole study (6 methods x 3 seeds) in about an hour on 2 CPU cores on a
+ * fits the whole study (6 methods x 3 seeds) in 45 minutes on 2 idle CPU cores on a
  * MovieLens-small-sized dataset; {@code full} is for a bigger machine or a GPU.
  *
  * <p>{@code small} validates once, at its last step, so every run is evaluated at the end of its
