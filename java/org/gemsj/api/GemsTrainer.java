@@ -170,13 +170,9 @@ public final class GemsTrainer {
 
     /** The effective configuration; throws IllegalArgumentException naming a bad setting. */
     public TrainConfig config() {
-      double defaultLr = switch (method) {
-        // the GEMS family and GaLore at full fine-tuning's rate: on MovieLens, 2e-4 tied it on validation but
-        // moved the encoder far more (held-out cosine 0.78 vs 0.98; docs/RESULTS.md, "Selecting GEMS's settings")
-        case GEMS, GALORE -> 5e-5;
-        case LORA -> 5e-4;
-        case FULL -> 5e-5;
-      };
+      // the GEMS family and GaLore at full fine-tuning's rate: on MovieLens, 2e-4 tied it on validation but
+      // moved the encoder far more (held-out cosine 0.78 vs 0.98; docs/RESULTS.md, "Selecting GEMS's settings")
+      double defaultLr = method == TrainMethod.LORA ? 5e-4 : 5e-5;
       ModelFactory.Options base = ModelFactory.Options.defaults(backbone);
       ModelFactory.Options model = new ModelFactory.Options(backbone, ids, or(levels, base.levels()),
           or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),

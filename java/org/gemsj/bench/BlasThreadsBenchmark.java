@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,20 +49,14 @@ public final class BlasThreadsBenchmark {
             BasisRefresh.refresh(w, 128, BasisRefresh.Method.EXACT, BasisRefresh.Options.defaults(1), basis);
             refresh[i] = (System.nanoTime() - t) / 1e6;
           }
-          rows.add(new Row(round, threads, median(gemm), median(refresh),
-              ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+          rows.add(new Row(round, threads, OptimizerBenchmark.median(gemm), OptimizerBenchmark.median(refresh),
+              ServeBenchmark.loadAverage()));
         }
       }
     } finally {
       BlasThreads.apply();
     }
     return rows;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 
   public static void print(List<Row> rows, PrintStream out) {

@@ -182,10 +182,8 @@ public final class ServeBenchmark {
     var doc = new java.util.LinkedHashMap<String, Object>();
     doc.put("rows", rows);
     doc.put("meta", meta);
-    Path abs = file.toAbsolutePath();
-    Files.createDirectories(abs.getParent());
-    new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-        .writeValue(abs.toFile(), doc);
+    org.gemsj.io.AtomicFiles.write(file, new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
   }
 
   /** The 1-minute system load average (-1 where the OS does not report it). */

@@ -19,10 +19,6 @@ final class JobPrinter {
     return s.name().replace("JOB_STATE_", "");
   }
 
-  static boolean isFinal(JobState s) {
-    return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
-  }
-
   /** One line: id, state, progress, dataset, reason. */
   static String row(Job j) {
     Progress p = j.getProgress();

@@ -3,6 +3,7 @@ package org.gemsj.cli;
 import io.grpc.ManagedChannel;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
+import org.gemsj.serve.JobLedger;
 import org.gemsj.serve.proto.CancelJobRequest;
 import org.gemsj.serve.proto.Checkpoint;
 import org.gemsj.serve.proto.GetJobRequest;
@@ -111,7 +112,7 @@ final class JobsCommand implements Runnable {
       return client.call(ch -> {
         Job j = JobServiceGrpc.newBlockingStub(ch).cancelJob(CancelJobRequest.newBuilder().setJobId(id).build()).getJob();
         System.out.println(JobPrinter.row(j));
-        if (await && !JobPrinter.isFinal(j.getState())) {
+        if (await && !JobLedger.isFinal(j.getState())) {
           watch(ch, id);
         }
         return ClientOptions.OK;

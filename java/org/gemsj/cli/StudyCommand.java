@@ -52,7 +52,7 @@ final class StudyCommand implements Callable<Integer> {
     put(overrides, "--eval-every", evalEvery);
     put(overrides, "--valid-limit", validLimit);
     put(overrides, "--refresh", refresh);
-    TrainOptionOverrides.parse(sets).forEach(overrides::put);
+    overrides.putAll(TrainOptionOverrides.parse(sets));
     Study.Options options = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
         methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir, jobs);
     Study.Outcome outcome = new Study(options, System.out).run();

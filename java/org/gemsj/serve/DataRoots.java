@@ -29,10 +29,6 @@ public final class DataRoots {
     this.roots = List.copyOf(real);
   }
 
-  public List<Path> roots() {
-    return roots;
-  }
-
   /**
    * The real path of an existing directory named by {@code value} (relative paths are taken from
    * the first root); throws {@link SpecException} naming {@code field} otherwise.

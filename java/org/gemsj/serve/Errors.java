@@ -8,8 +8,9 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.sql.SQLException;
+import java.util.concurrent.Callable;
 
-/** Maps the server's exceptions onto gRPC statuses, in one place. */
+/** Maps the server's exceptions onto gRPC statuses, in one place, and answers unary calls with them. */
 final class Errors {
   private Errors() {}
 
@@ -35,6 +36,16 @@ final class Errors {
       return;
     }
     out.onError(toStatus(t));
+  }
+
+  /** A unary call's answer: {@code body}'s response, or the status its exception stands for. */
+  static <T> void reply(StreamObserver<T> out, Callable<T> body) {
+    try {
+      out.onNext(body.call());
+      out.onCompleted();
+    } catch (Exception e) {
+      fail(out, e);
+    }
   }
 
   static StatusRuntimeException toStatus(Throwable t) {

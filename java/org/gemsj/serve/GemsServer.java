@@ -80,10 +80,6 @@ public final class GemsServer implements AutoCloseable {
     return runner;
   }
 
-  public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
-  }
-
   /**
    * Stops serving, stops the workers (their jobs stay RUNNING and resume at the next start) and
    * closes the store.

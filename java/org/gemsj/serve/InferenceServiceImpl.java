@@ -33,7 +33,7 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
 
   @Override
   public void search(SearchRequest req, StreamObserver<SearchResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       checkBatch("queries", req.getQueriesCount(), req.getK());
       GemsModel model = model(req.getModel());
       for (int i = 0; i < req.getQueriesCount(); i++) {
@@ -48,16 +48,13 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
         checkDeadline();
         r.addResults(hits(model.search(q.getQuery(), q.getHistoryList(), req.getK())));
       }
-      out.onNext(r.build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return r.build();
+    });
   }
 
   @Override
   public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       checkBatch("histories", req.getHistoriesCount(), req.getK());
       GemsModel model = model(req.getModel());
       for (int i = 0; i < req.getHistoriesCount(); i++) {
@@ -72,11 +69,8 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
         checkDeadline();
         r.addResults(hits(model.recommend(h.getItemsList(), req.getK())));
       }
-      out.onNext(r.build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return r.build();
+    });
   }
 
   private GemsModel model(String name) throws Exception {

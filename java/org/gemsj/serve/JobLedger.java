@@ -38,12 +38,11 @@ public final class JobLedger {
     return store.insert(requestId, spec, maxQueued);
   }
 
-  /** Changes a job and announces the change (a snapshot when {@code event} is null). */
-  public synchronized Job change(String id, UnaryOperator<Job.Builder> change, Long pid, boolean keepPid,
-      JobEvent.Builder event) throws SQLException {
-    JobEvent e = store.update(id, change, pid, keepPid, event);
+  /** Changes a job, records its worker's {@code pid} (null clears it) and announces the new snapshot; returns the job. */
+  public synchronized Job change(String id, UnaryOperator<Job.Builder> change, Long pid) throws SQLException {
+    JobEvent e = store.update(id, change, pid, false, null);
     deliver(e);
-    return store.get(id).orElseThrow().job();
+    return e.getSnapshot();
   }
 
   /** Records an event that leaves the job itself as it is apart from {@code change} (progress, logs). */

@@ -117,7 +117,7 @@ public final class JobRunner implements AutoCloseable {
     Job job = ledger.store().get(id).orElseThrow().job();
     if (job.getState() == JobState.JOB_STATE_QUEUED) {
       return ledger.change(id, b -> b.setState(JobState.JOB_STATE_CANCELLED).setReason("cancelled before it started"),
-          null, false, null);
+          null);
     }
     Running r = running.get(id);
     if (job.getState() == JobState.JOB_STATE_RUNNING && r != null && !r.cancelRequested) {
@@ -145,7 +145,7 @@ public final class JobRunner implements AutoCloseable {
       throw new IllegalStateException("job " + id + " has no checkpoint to resume from");
     }
     Job queued = ledger.change(id, b -> b.setState(JobState.JOB_STATE_QUEUED).setReason("resume requested")
-        .setAttempts(0), null, false, null);
+        .setAttempts(0), null);
     schedule();
     return queued;
   }
@@ -178,7 +178,7 @@ public final class JobRunner implements AutoCloseable {
       process = launcher.start(args, jobDir(id));
     } catch (IOException e) {
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),
-          null, false, null);
+          null);
       return;
     }
     Running r;
@@ -189,13 +189,12 @@ public final class JobRunner implements AutoCloseable {
     } catch (IOException e) {
       process.destroyForcibly();
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("cannot read the run's log: " + e.getMessage()),
-          null, false, null);
+          null);
       return;
     }
     running.put(id, r);
     String how = checkpoint.isPresent() ? "resuming from the checkpoint at step " + checkpoint.getAsLong() : "starting";
-    ledger.change(id, b -> b.setState(JobState.JOB_STATE_RUNNING).setAttempts(b.getAttempts() + 1), process.pid(),
-        false, null);
+    ledger.change(id, b -> b.setState(JobState.JOB_STATE_RUNNING).setAttempts(b.getAttempts() + 1), process.pid());
     ledger.event(id, UnaryOperator.identity(),
         JobEvent.newBuilder().setLogLine("gems serve: worker " + process.pid() + " " + how));
     r.pump.start();
@@ -262,13 +261,13 @@ public final class JobRunner implements AutoCloseable {
         if (r.cancelRequested) {
           String why = r.killed ? "cancelled by request (killed after " + options.cancelGrace().toSeconds() + " s)"
               : "cancelled by request";
-          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_CANCELLED).setReason(why), null, false, null);
+          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_CANCELLED).setReason(why), null);
         } else if (code == 0 && metrics.isPresent()) {
           ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_SUCCEEDED).setReason("").setMetricsJson(metrics.get()),
-              null, false, null);
+              null);
         } else {
           String why = "worker exited with status " + code + (r.pump.reason().isEmpty() ? "" : ": " + r.pump.reason());
-          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason(why), null, false, null);
+          ledger.change(r.id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason(why), null);
         }
         schedule();
       } catch (SQLException e) {
@@ -307,7 +306,7 @@ public final class JobRunner implements AutoCloseable {
         change = b -> b.setState(JobState.JOB_STATE_QUEUED)
             .setReason("server restarted before the first checkpoint: starting again");
       }
-      ledger.change(id, change, null, false, null);
+      ledger.change(id, change, null);
     }
   }
 

@@ -41,7 +41,7 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       if (req.getRequestId().length() > MAX_REQUEST_ID) {
         throw new SpecException("request_id", "is longer than " + MAX_REQUEST_ID + " characters");
       }
@@ -58,26 +58,18 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
         runner.schedule();
       }
       Job job = ins.created() ? job(ins.job().getId()) : ins.job();
-      out.onNext(SubmitJobResponse.newBuilder().setJob(job).setCreated(ins.created()).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return SubmitJobResponse.newBuilder().setJob(job).setCreated(ins.created()).build();
+    });
   }
 
   @Override
   public void getJob(GetJobRequest req, StreamObserver<GetJobResponse> out) {
-    try {
-      out.onNext(GetJobResponse.newBuilder().setJob(job(req.getJobId())).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+    Errors.reply(out, () -> GetJobResponse.newBuilder().setJob(job(req.getJobId())).build());
   }
 
   @Override
   public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       int size = req.getPageSize() == 0 ? 100 : req.getPageSize();
       if (size < 1 || size > 1000) {
         throw new SpecException("page_size", "must be in 1..1000 (0: 100), got " + req.getPageSize());
@@ -94,22 +86,16 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       if (jobs.size() > size) {
         r.setNextPageToken(jobs.get(size - 1).getId()); // the next page holds jobs numbered below it
       }
-      out.onNext(r.build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return r.build();
+    });
   }
 
   @Override
   public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       job(req.getJobId());
-      out.onNext(CancelJobResponse.newBuilder().setJob(runner.cancel(req.getJobId())).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return CancelJobResponse.newBuilder().setJob(runner.cancel(req.getJobId())).build();
+    });
   }
 
   @Override
@@ -140,7 +126,7 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void listCheckpoints(ListCheckpointsRequest req, StreamObserver<ListCheckpointsResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       job(req.getJobId());
       ListCheckpointsResponse.Builder r = ListCheckpointsResponse.newBuilder();
       var step = runner.checkpointStep(req.getJobId());
@@ -149,22 +135,16 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
         r.addCheckpoints(Checkpoint.newBuilder().setPath("out/" + Trainer.CHECKPOINT).setStep(step.getAsLong())
             .setWrittenMs(java.nio.file.Files.getLastModifiedTime(dir).toMillis()));
       }
-      out.onNext(r.build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return r.build();
+    });
   }
 
   @Override
   public void resumeJob(ResumeJobRequest req, StreamObserver<ResumeJobResponse> out) {
-    try {
+    Errors.reply(out, () -> {
       job(req.getJobId());
-      out.onNext(ResumeJobResponse.newBuilder().setJob(runner.resume(req.getJobId())).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      Errors.fail(out, e);
-    }
+      return ResumeJobResponse.newBuilder().setJob(runner.resume(req.getJobId())).build();
+    });
   }
 
   private Job job(String id) throws SQLException {

@@ -43,6 +43,9 @@ final class RunLauncher {
     try {
       int code = p.waitFor();
       return new Outcome(code, (System.nanoTime() - start) / 1e9);
+    } catch (InterruptedException e) {
+      p.destroy(); // the study is stopping its runs (another one failed): this one goes too
+      throw e;
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(reaper);

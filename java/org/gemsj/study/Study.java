@@ -7,11 +7,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Collections;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +35,8 @@ public final class Study {
   static final String RUN_RECORD = "study_run.json";
   static final String RUN_OUTPUT = "train.log";
 
-  private record Planned(StudyMethod method, long seed, Path dir) {}
+  /** One run of the plan, with the `gems train` arguments it was (or will be) trained with. */
+  private record Planned(StudyMethod method, long seed, Path dir, List<String> args) {}
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -80,17 +80,16 @@ public final class Study {
     Files.createDirectories(o.out());
     int history = Integer.parseInt(o.budget().option("--history", o.overrides()));
     int maxTokens = Integer.parseInt(o.budget().option("--max-tokens", o.overrides()));
-    List<String> failed = Collections.synchronizedList(new ArrayList<>());
-    Map<Path, Double> wall = new ConcurrentHashMap<>();
     List<Planned> plan = new ArrayList<>();
     for (long seed : o.seedList()) { // seed-major: a partial study holds every method of its first seeds
       for (StudyMethod m : o.methods()) {
-        plan.add(new Planned(m, seed, o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed)));
+        Path dir = o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed);
+        plan.add(new Planned(m, seed, dir, trainArgs(m, seed, dir)));
       }
     }
     Map<Path, Double> earlier = new LinkedHashMap<>(); // checked before any run starts: a mismatch fails at once
     for (Planned p : plan) {
-      Double seconds = finishedEarlier(p.dir(), trainArgs(p.method(), p.seed(), p.dir()));
+      Double seconds = finishedEarlier(p.dir(), p.args());
       if (seconds != null) {
         earlier.put(p.dir(), seconds);
       }
@@ -98,7 +97,7 @@ public final class Study {
     long started = System.nanoTime();
     AtomicInteger done = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(o.jobs());
-    List<Future<?>> futures = new ArrayList<>();
+    List<Future<Double>> futures = new ArrayList<>(); // each run's wall seconds, null when it failed
     for (Planned p : plan) {
       futures.add(pool.submit(() -> {
         Double seconds = earlier.get(p.dir());
@@ -108,23 +107,26 @@ public final class Study {
         } else {
           log.printf("study: %s: training (%s elapsed; output in %s)%n", what, minutes(System.nanoTime() - started),
               p.dir().resolve(RUN_OUTPUT));
-          seconds = train(p.method(), p.seed(), p.dir());
+          seconds = train(p.dir(), p.args());
           log.printf("study: %s: %s (%d/%d done, %s elapsed)%n", what, seconds == null ? "FAILED"
               : String.format("finished in %.0f s", seconds), done.incrementAndGet(), plan.size(),
               minutes(System.nanoTime() - started));
         }
-        if (seconds == null) {
-          failed.add(what + " (see " + p.dir().resolve(RUN_OUTPUT) + ")");
-        } else {
-          wall.put(p.dir(), seconds);
-        }
-        return null;
+        return seconds;
       }));
     }
     pool.shutdown();
+    List<String> failed = new ArrayList<>(); // in plan order, whichever run ended first
+    Map<Path, Double> wall = new HashMap<>();
     try {
-      for (var f : futures) {
-        f.get();
+      for (int i = 0; i < plan.size(); i++) {
+        Planned p = plan.get(i);
+        Double seconds = futures.get(i).get();
+        if (seconds == null) {
+          failed.add(p.method().name() + ", seed " + p.seed() + " (see " + p.dir().resolve(RUN_OUTPUT) + ")");
+        } else {
+          wall.put(p.dir(), seconds);
+        }
       }
     } catch (ExecutionException e) {
       pool.shutdownNow();
@@ -133,11 +135,11 @@ public final class Study {
       }
       throw new IllegalStateException("study run failed: " + e.getCause(), e.getCause());
     }
-    Map<StudyMethod, List<Path>> finished = new LinkedHashMap<>();
+    Map<StudyMethod, List<Planned>> finished = new LinkedHashMap<>();
     for (StudyMethod m : o.methods()) { // tables in method order, runs in seed order
       for (Planned p : plan) {
         if (p.method() == m && wall.containsKey(p.dir())) {
-          finished.computeIfAbsent(m, k -> new ArrayList<>()).add(p.dir());
+          finished.computeIfAbsent(m, k -> new ArrayList<>()).add(p);
         }
       }
     }
@@ -147,12 +149,11 @@ public final class Study {
         split.test());
     Map<StudyMethod, List<RunRecord>> runs = new LinkedHashMap<>();
     for (var e : finished.entrySet()) {
-      for (Path dir : e.getValue()) {
-        long seed = Long.parseLong(dir.getFileName().toString().substring("seed-".length()));
-        try (GenerativeModel model = ModelStore.load(dir.resolve("model"))) {
+      for (Planned p : e.getValue()) {
+        try (GenerativeModel model = ModelStore.load(p.dir().resolve("model"))) {
           Retention.Result r = Retention.measure(reference, model);
-          runs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(RunRecord.read(e.getKey(), seed, dir,
-              wall.get(dir), r));
+          runs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(RunRecord.read(e.getKey(), p.seed(), p.dir(),
+              wall.get(p.dir()), r));
         }
       }
     }
@@ -198,9 +199,8 @@ public final class Study {
   }
 
   /** Trains one run; its wall seconds, or null when it failed. */
-  private Double train(StudyMethod m, long seed, Path dir) throws IOException, InterruptedException {
+  private Double train(Path dir, List<String> args) throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    List<String> args = trainArgs(m, seed, dir);
     RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve(RUN_OUTPUT));
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("exit_code", r.exitCode());
