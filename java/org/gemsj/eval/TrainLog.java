@@ -65,7 +65,11 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
    * and is dropped; any other bad line is an error naming its line number.
    */
   public static TrainLog read(Path file) throws IOException {
-    String all = Files.readString(file, StandardCharsets.UTF_8);
+    return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+  }
+
+  /** {@link #read} for log text already in hand; {@code source} names it in errors. */
+  public static TrainLog parse(String all, String source) throws IOException {
     String[] lines = all.split("\n", -1);
     List<Step> steps = new ArrayList<>();
     List<Valid> valid = new ArrayList<>();
@@ -82,7 +86,7 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
         if (torn) {
           break;
         }
-        throw new IOException(file + ":" + (i + 1) + ": not JSON: " + e.getOriginalMessage(), e);
+        throw new IOException(source + ":" + (i + 1) + ": not JSON: " + e.getOriginalMessage(), e);
       }
       try {
         String type = n.path("type").asText();
@@ -107,7 +111,7 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
           valid.add(new Valid(intField(n, "step"), m));
         }
       } catch (IllegalArgumentException e) {
-        throw new IOException(file + ":" + (i + 1) + ": " + e.getMessage(), e);
+        throw new IOException(source + ":" + (i + 1) + ": " + e.getMessage(), e);
       }
     }
     return new TrainLog(steps, valid);

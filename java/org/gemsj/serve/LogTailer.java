@@ -1,16 +1,12 @@
 package org.gemsj.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.gemsj.data.Task;
 import org.gemsj.eval.TrainLog;
 import org.gemsj.serve.proto.Evaluation;
@@ -22,8 +18,6 @@ import org.gemsj.serve.proto.Progress;
  * is a state, not a history, and every event is a database commit.
  */
 final class LogTailer {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Path file;
   private final long totalSteps;
   private long offset;
@@ -62,55 +56,30 @@ final class LogTailer {
       return new Found(null, evals); // a line still being written
     }
     offset += end + 1;
-    for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      JsonNode n = JSON.readTree(line);
-      switch (n.path("type").asText()) {
-        case "step" -> progress = Progress.newBuilder().setStep(n.path("step").asLong()).setTotalSteps(totalSteps)
-            .setLossSearch(number(n.get("loss_search"))).setLossRec(number(n.get("loss_rec")))
-            .setExamplesPerSecond(number(n.get("examples_per_s"))).build();
-        case "valid" -> evals.add(evaluation(n));
-        default -> { } // other line types are not events
-      }
+    TrainLog chunk = TrainLog.parse(new String(bytes, 0, end, StandardCharsets.UTF_8), file.toString());
+    if (!chunk.steps().isEmpty()) {
+      TrainLog.Step s = chunk.steps().get(chunk.steps().size() - 1);
+      progress = Progress.newBuilder().setStep(s.step()).setTotalSteps(totalSteps)
+          .setLossSearch(orNaN(s.lossSearch())).setLossRec(orNaN(s.lossRec()))
+          .setExamplesPerSecond(s.examplesPerS()).build();
+    }
+    for (TrainLog.Valid v : chunk.valid()) {
+      Evaluation.Builder e = Evaluation.newBuilder().setStep(v.step());
+      v.metrics().forEach((task, metrics) -> {
+        if (task == Task.SEARCH) {
+          e.putAllSearch(metrics);
+        } else {
+          e.putAllRec(metrics);
+        }
+      });
+      evals.add(e.build());
     }
     return new Found(progress, evals);
   }
 
-  private static Evaluation evaluation(JsonNode n) {
-    Evaluation.Builder e = Evaluation.newBuilder().setStep(n.path("step").asLong());
-    for (Task t : Task.values()) {
-      JsonNode block = n.get(t.wire);
-      if (block == null || !block.isObject()) {
-        continue;
-      }
-      Iterator<Map.Entry<String, JsonNode>> it = block.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> m = it.next();
-        if (t == Task.SEARCH) {
-          e.putSearch(m.getKey(), number(m.getValue()));
-        } else {
-          e.putRec(m.getKey(), number(m.getValue()));
-        }
-      }
-    }
-    return e.build();
-  }
-
-  /** JSON number, or one of TrainLog's non-finite strings; null (a task without a batch) is NaN. */
-  private static double number(JsonNode v) {
-    if (v == null || v.isNull()) {
-      return Double.NaN;
-    }
-    if (v.isNumber()) {
-      return v.doubleValue();
-    }
-    return switch (v.asText()) {
-      case "Infinity" -> Double.POSITIVE_INFINITY;
-      case "-Infinity" -> Double.NEGATIVE_INFINITY;
-      default -> Double.NaN;
-    };
+  /** A loss is null when its task had no batch in that step. */
+  private static double orNaN(Double loss) {
+    return loss == null ? Double.NaN : loss;
   }
 
   private static int lastNewline(byte[] b) {
