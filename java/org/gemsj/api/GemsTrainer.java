@@ -10,6 +10,7 @@ import org.gemsj.backbone.Backbone;
 import org.gemsj.eval.MetricsDoc;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
+import org.gemsj.model.ModelInputs;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.TrainListener;
 import org.gemsj.train.TrainMethod;
@@ -112,6 +113,8 @@ public final class GemsTrainer {
     private Integer decoderFfn;
     private int maxTokens = 96;
     private int historyLength = 20;
+    private ModelInputs.Format input = ModelInputs.Format.ITEMS;
+    private Boolean itemPrior; // null: on for atomic ids
     private int evalEvery = 50;
     private int patience = 5;
     private int checkpointEvery = 100;
@@ -161,6 +164,10 @@ public final class GemsTrainer {
     public Builder maxTokens(int n) { maxTokens = n; return this; }
     /** Past events shown to the model. */
     public Builder historyLength(int n) { historyLength = n; return this; }
+    /** none (default): the history as item tokens only; titles: item tokens, then their titles. */
+    public Builder historyText(String cliName) { input = ModelInputs.Format.fromHistoryText(cliName); return this; }
+    /** Start each item's identifier bias at ln(1 + training count) (default: on for atomic ids). */
+    public Builder itemPrior(boolean on) { itemPrior = on; return this; }
     public Builder evalEvery(int n) { evalEvery = n; return this; }
     public Builder patience(int n) { patience = n; return this; }
     public Builder checkpointEvery(int n) { checkpointEvery = n; return this; }
@@ -176,7 +183,8 @@ public final class GemsTrainer {
       ModelFactory.Options base = ModelFactory.Options.defaults(backbone);
       ModelFactory.Options model = new ModelFactory.Options(backbone, ids, or(levels, base.levels()),
           or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),
-          or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), maxTokens, historyLength);
+          or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), maxTokens, historyLength, input,
+          or(itemPrior, ids == ItemIds.Scheme.ATOMIC));
       Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
       TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
           or(lr, defaultLr), decoderLr, 0.05, 0.01, 0.1, rankShared, or(rankTask, Math.max(1, rankShared / 2)),

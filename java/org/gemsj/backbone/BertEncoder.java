@@ -135,13 +135,27 @@ public final class BertEncoder {
    * 0 = padding) and {@code types} [B, T]; {@code dropout} > 0 only in training.
    */
   public Tensor forward(Tensor ids, Tensor mask, Tensor types, double dropout) {
+    return forward(ids, mask, types, null, null, dropout);
+  }
+
+  /**
+   * As {@link #forward(Tensor, Tensor, Tensor, double)}, with the input vectors of some positions
+   * taken from {@code table} instead of the word embeddings: where {@code rows} [B, T] (int64) is
+   * above 0, the position's vector is {@code table[rows]} (e.g. an item's identifier embedding).
+   * Both null: the plain text forward.
+   */
+  public Tensor forward(Tensor ids, Tensor mask, Tensor types, Tensor rows, Tensor table, double dropout) {
     training = dropout > 0;
     long t = ids.size(1);
     if (t > config.maxPositions()) {
       throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
     }
     Tensor positions = torch.arange(new Scalar(t), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
-    Tensor x = torch.embedding(p("embeddings.word_embeddings.weight"), ids)
+    Tensor words = torch.embedding(p("embeddings.word_embeddings.weight"), ids);
+    if (rows != null) {
+      words = torch.where(rows.gt(new Scalar(0)).unsqueeze(-1), torch.embedding(table, rows), words);
+    }
+    Tensor x = words
         .add(torch.embedding(p("embeddings.position_embeddings.weight"), positions).unsqueeze(0))
         .add(torch.embedding(p("embeddings.token_type_embeddings.weight"), types));
     x = layerNorm(x, "embeddings.LayerNorm");

@@ -27,6 +27,7 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   private final HuggingFaceTokenizer tokenizer;
+  private final long cls, sep;
   public final int maxLength;
 
   public TextTokenizer(Backbone backbone, int maxLength) throws IOException {
@@ -41,6 +42,9 @@ public final class TextTokenizer implements AutoCloseable {
       tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
           "truncation", "false", "padding", "false", "addSpecialTokens", "true"));
     }
+    long[] empty = tokenizer.encode("").getIds(); // [CLS] [SEP]
+    cls = empty[0];
+    sep = empty[empty.length - 1];
   }
 
   /** Tokenizes single texts. */
@@ -50,6 +54,34 @@ public final class TextTokenizer implements AutoCloseable {
       encodings[i] = tokenizer.encode(texts.get(i));
     }
     return pad(encodings);
+  }
+
+  /** The word-piece ids of {@code text} without [CLS] and [SEP] (the caller lays out the sequence). */
+  public long[] pieces(String text) {
+    long[] ids = tokenizer.encode(text).getIds();
+    return java.util.Arrays.copyOfRange(ids, 1, ids.length - 1);
+  }
+
+  /** The id of [CLS] (what every sequence starts with). */
+  public long cls() {
+    return cls;
+  }
+
+  /** The id of [SEP] (what closes a segment). */
+  public long sep() {
+    return sep;
+  }
+
+  /** Pads rows of ids and types already laid out (each at most {@link #maxLength}). */
+  public Batch pad(long[][] idRows, long[][] typeRows) {
+    int b = idRows.length, t = 1;
+    for (long[] row : idRows) {
+      if (row.length > maxLength) {
+        throw new IllegalArgumentException("a row of " + row.length + " tokens exceeds maxLength " + maxLength);
+      }
+      t = Math.max(t, row.length);
+    }
+    return padded(idRows, typeRows, t);
   }
 
   /** Tokenizes (first, second) pairs; {@code second} is truncated to fit {@link #maxLength}. */
@@ -71,6 +103,11 @@ public final class TextTokenizer implements AutoCloseable {
       typeRows[i] = cut[1];
       t = Math.max(t, cut[0].length);
     }
+    return padded(idRows, typeRows, t);
+  }
+
+  private static Batch padded(long[][] idRows, long[][] typeRows, int t) {
+    int b = idRows.length;
     long[] ids = new long[b * t], mask = new long[b * t], types = new long[b * t];
     for (int i = 0; i < b; i++) {
       for (int j = 0; j < idRows[i].length; j++) {

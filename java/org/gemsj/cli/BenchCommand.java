@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** `gems bench ...`: benchmarks that print a table and write JSON. */
 @Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
-    subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class, BenchCommand.BlasThreads.class})
+    subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class, BenchCommand.BlasThreads.class,
+        BenchCommand.Train.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -120,6 +121,54 @@ final class BenchCommand implements Runnable {
       org.gemsj.bench.BlasThreadsBenchmark.print(rows, System.out);
       org.gemsj.bench.BlasThreadsBenchmark.writeJson(rows, out);
       System.out.println("wrote " + out.toAbsolutePath());
+      return 0;
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "One training step split into its phases, for gems and full, at the trainer's default shapes and "
+          + "the demo's, beside the floor: the encoder's forward and backward alone on the same batches.")
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "JSON file to write") Path out;
+    @Option(names = "--data", description = "dataset directory (default: the demo shop, generated into a temporary "
+        + "directory)") Path data;
+    @Option(names = "--steps", defaultValue = "8", description = "measured steps per method and shape, after 2 "
+        + "warm-up steps (default: ${DEFAULT-VALUE})") int steps;
+    @Option(names = "--shapes", split = ",", defaultValue = "default,demo",
+        description = "default (batch 32, 96 tokens, history 20) and/or demo (batch 16, 48 tokens, history 5)")
+    List<String> shapes;
+    @Option(names = "--methods", split = ",", defaultValue = "gems,full", description = "methods (default: ${DEFAULT-VALUE})")
+    List<String> methods;
+    @Option(names = "--cache-dir", description = "null-space and item-vector cache (default ~/.cache/gems-j)") Path cacheDir;
+
+    @Override
+    public Integer call() throws Exception {
+      List<org.gemsj.bench.TrainBenchmark.Shape> chosen = new ArrayList<>();
+      for (String s : shapes) {
+        chosen.add(org.gemsj.bench.TrainBenchmark.SHAPES.stream().filter(x -> x.name().equals(s.trim())).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("--shapes: unknown shape '" + s + "' (default, demo)")));
+      }
+      List<org.gemsj.train.TrainMethod> ms = new ArrayList<>();
+      for (String m : methods) {
+        ms.add(org.gemsj.train.TrainMethod.fromCli(m.trim()));
+      }
+      Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
+      double load = org.gemsj.bench.ServeBenchmark.loadAverage();
+      Path work = java.nio.file.Files.createTempDirectory("gems-bench-train");
+      try {
+        Path dataset = data;
+        if (dataset == null) {
+          dataset = work.resolve("data");
+          org.gemsj.data.synth.SyntheticData.generate(dataset, 7, org.gemsj.data.synth.SyntheticData.Options.DEFAULTS);
+        }
+        var rows = new org.gemsj.bench.TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms);
+        org.gemsj.bench.TrainBenchmark.print(rows, System.out);
+        org.gemsj.bench.TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
+            : data.toAbsolutePath().toString(), load, out);
+        System.out.println("wrote " + out.toAbsolutePath());
+      } finally {
+        org.gemsj.io.AtomicFiles.deleteTree(work);
+      }
       return 0;
     }
   }

@@ -22,8 +22,8 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "output directory") Path out;
   @Option(names = "--seeds", description = "seeds per method (default 3)") int seeds = 3;
   @Option(names = "--first-seed", description = "the first seed; the others follow it (default 1)") long firstSeed = 1;
-  @Option(names = "--budget", description = "small (45 min on 2 idle cores for MovieLens-small) or full "
-      + "(default small)") String budget = "small";
+  @Option(names = "--budget", description = "small (45 min on 2 idle cores for MovieLens-small), medium "
+      + "(trains to a validation plateau, up to an hour a run) or full (default small)") String budget = "small";
   @Option(names = "--methods", description = "comma-separated subset of: gems, gems --no-null-space, "
       + "gems --single-subspace, galore, lora, full (default all)") String methods;
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone = "minilm";

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.gemsj.api.GemsTrainer;
 import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.study.StudyBudget;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.Trainer;
 import org.gemsj.train.TrainingStopped;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
         + "OUT/model/, OUT/report.md, OUT/train_log.jsonl).")
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", description = "dataset directory (docs/DATA.md)") Path data;
-  @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train on it")
+  @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train "
+      + "on it; small, medium or full: the study's budget of that name (options given override it)")
   String preset;
   @Option(names = "--out", description = "output directory") Path out;
   @Option(names = "--resume", description = "continue the run in this output directory from its last checkpoint "
@@ -60,6 +62,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--knowledge-corpus", description = "general-domain text, one sentence per line (default: the shipped corpus)")
   Path knowledgeCorpus;
   @Option(names = "--history", description = "past events shown to the model (default 20; demo 5)") Integer history;
+  @Option(names = "--history-text", description = "none (default): the history as item tokens; titles: item "
+      + "tokens, then the items' titles as text") String historyText;
+  @Option(names = "--item-prior", description = "popularity (default with atomic ids): each item's identifier bias "
+      + "starts at ln(1 + its training count); none: at 0") String itemPrior;
   @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 48)") Integer maxTokens;
   @Option(names = "--decoder-layers", description = "decoder layers (default 1)") Integer decoderLayers;
   @Option(names = "--decoder-width", description = "decoder width (default: the encoder's)") Integer decoderWidth;
@@ -138,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
   TrainConfig config() throws Exception {
     boolean demo = "demo".equals(preset);
     if (preset != null && !demo) {
-      throw new IllegalArgumentException("unknown --preset '" + preset + "' (the one preset is demo)");
+      applyBudget(StudyBudget.parsePreset(preset));
     }
     if (out == null) {
       throw new IllegalArgumentException("--out is required");
@@ -175,6 +181,14 @@ final class TrainCommand implements Callable<Integer> {
     set(knowledgeCorpus, b::knowledgeCorpus);
     set(history, b::historyLength);
     set(maxTokens, b::maxTokens);
+    set(historyText, b::historyText);
+    if (itemPrior != null) {
+      b.itemPrior(switch (itemPrior) {
+        case "popularity" -> true;
+        case "none" -> false;
+        default -> throw new IllegalArgumentException("--item-prior must be popularity or none, got '" + itemPrior + "'");
+      });
+    }
     set(decoderLayers, b::decoderLayers);
     set(decoderWidth, b::decoderWidth);
     set(decoderHeads, b::decoderHeads);
@@ -187,6 +201,22 @@ final class TrainCommand implements Callable<Integer> {
     set(validLimit, b::validLimit);
     set(cacheDir, b::cacheDir);
     return b.config();
+  }
+
+  /**
+   * Sets every option of {@code budget} that the command line did not give, as if it had been
+   * typed (the study's budgets and these presets are one list: {@link StudyBudget}).
+   */
+  private void applyBudget(StudyBudget budget) {
+    picocli.CommandLine presetLine = new picocli.CommandLine(new TrainCommand());
+    presetLine.parseArgs(budget.trainArgs(java.util.Map.of()).toArray(String[]::new));
+    java.util.Set<String> given = new java.util.HashSet<>();
+    spec.commandLine().getParseResult().matchedOptions().forEach(o -> given.add(o.longestName()));
+    for (picocli.CommandLine.Model.OptionSpec o : presetLine.getParseResult().matchedOptions()) {
+      if (!given.contains(o.longestName())) {
+        spec.findOption(o.longestName()).setValue(o.getValue());
+      }
+    }
   }
 
   private static <T> void set(T value, Consumer<T> setter) {

@@ -73,19 +73,55 @@ public final class GenerativeModel implements AutoCloseable {
     return index.containsKey(id);
   }
 
+  /**
+   * A batch ready for a training pass: the encoder's input, and per example the identifier's
+   * decoder inputs (BOS first) and targets [B, depth] with the trie's mask [B, depth, V] (0 where a
+   * token continues a valid identifier, {@link Attention#MASKED} elsewhere).
+   */
+  public record Prepared(ModelInputs.Batch input, Tensor decoderInputs, Tensor targets, Tensor allowed) {}
+
   public Encoded encode(List<Example> batch, double dropout) {
-    List<String> first = new ArrayList<>(), second = new ArrayList<>();
-    for (Example e : batch) {
-      first.add(ModelInputs.first(e));
-      second.add(ModelInputs.second(e, byId));
+    return encode(input(batch), dropout);
+  }
+
+  /** The encoder's input for {@code batch} (tokenising; no tensors that need gradients). */
+  public ModelInputs.Batch input(List<Example> batch) {
+    return ModelInputs.encode(batch, config.input(), tokenizer, byId, id -> ids.tokensOf(indexOf(id)));
+  }
+
+  public Encoded encode(ModelInputs.Batch t, double dropout) {
+    Tensor states = t.items() == null ? encoder.forward(t.ids(), t.mask(), t.types(), dropout)
+        : encoder.forward(t.ids(), t.mask(), t.types(), t.items(), decoder.tokenEmbeddings(), dropout);
+    return new Encoded(states, t.mask());
+  }
+
+  /**
+   * Sets the identifier bias of every item to ln(1 + count) (atomic ids; a popularity prior the
+   * softmax uses from the first step); {@code counts} per catalogue item.
+   */
+  public void initItemPrior(float[] counts) {
+    if (ids.scheme != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalStateException("the item prior needs atomic ids (one bias per item)");
     }
-    TextTokenizer.Batch t = tokenizer.encodePairs(first, second);
-    return new Encoded(encoder.forward(t.ids(), t.mask(), t.types(), dropout), t.mask());
+    if (counts.length != items.size()) {
+      throw new IllegalArgumentException(counts.length + " counts for " + items.size() + " items");
+    }
+    float[] bias = new float[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      bias[i] = (float) Math.log1p(counts[i]);
+    }
+    decoder.initOutputBias(1, Tensors.fromFloats(bias, counts.length));
   }
 
   /** Mean over the batch of the identifier's negative log-likelihood (trie-constrained softmax). */
   public Tensor loss(List<Example> batch, double dropout) {
-    Encoded enc = encode(batch, dropout);
+    Prepared p = prepare(batch);
+    Encoded enc = encode(p.input(), dropout);
+    return decoderLoss(p, enc.states(), enc.mask(), dropout);
+  }
+
+  /** Everything a training pass over {@code batch} needs before the encoder runs. */
+  public Prepared prepare(List<Example> batch) {
     int b = batch.size(), depth = ids.depth(), vocab = ids.vocabulary();
     long[] inputs = new long[b * depth], targets = new long[b * depth];
     float[] bias = new float[b * depth * vocab];
@@ -102,9 +138,15 @@ public final class GenerativeModel implements AutoCloseable {
         prefix.add(tokens[j]);
       }
     }
-    Tensor logits = decoder.forward(Tensors.fromLongs(inputs, b, depth), enc.states(), enc.mask(), dropout)
-        .add(Tensors.fromFloats(bias, b, depth, vocab));
-    Tensor perToken = torch.cross_entropy_loss(logits.view(b * depth, vocab), Tensors.fromLongs(targets, b * depth));
+    return new Prepared(input(batch), Tensors.fromLongs(inputs, b, depth), Tensors.fromLongs(targets, b * depth),
+        Tensors.fromFloats(bias, b, depth, vocab));
+  }
+
+  /** The loss of {@link #loss} from encoder states already computed (they may be a detached copy). */
+  public Tensor decoderLoss(Prepared p, Tensor states, Tensor mask, double dropout) {
+    long b = p.decoderInputs().size(0), depth = ids.depth(), vocab = ids.vocabulary();
+    Tensor logits = decoder.forward(p.decoderInputs(), states, mask, dropout).add(p.allowed());
+    Tensor perToken = torch.cross_entropy_loss(logits.view(b * depth, vocab), p.targets());
     return perToken.mul(new Scalar(depth));
   }
 

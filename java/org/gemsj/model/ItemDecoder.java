@@ -76,6 +76,18 @@ public final class ItemDecoder {
     }
   }
 
+  /** Replaces the output biases of tokens {@code first ..} by {@code values}. */
+  public void initOutputBias(int first, Tensor values) {
+    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      p("output_bias").narrow(0, first, values.size(0)).copy_(values);
+    }
+  }
+
+  /** The identifier token embedding table [V, width] (also the output layer), the parameter itself. */
+  public Tensor tokenEmbeddings() {
+    return p("token_embedding");
+  }
+
   /** Names of this decoder's parameters (full, with prefix). */
   public List<String> names() {
     List<String> names = new ArrayList<>();

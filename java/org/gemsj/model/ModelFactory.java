@@ -13,11 +13,21 @@ import org.gemsj.torch.Tensors;
 
 /** Builds a fresh generative model: the pretrained encoder, item identifiers, a new decoder. */
 public final class ModelFactory {
-  /** Structure choices; {@code decoderWidth} 0 means the encoder's width. */
+  /**
+   * Structure choices; {@code decoderWidth} 0 means the encoder's width. {@code input} null (a run
+   * configured before item tokens) means TITLES; {@code itemPrior}: start each atomic identifier's
+   * output bias at ln(1 + its training-target count) instead of 0.
+   */
   public record Options(Backbone backbone, ItemIds.Scheme ids, int levels, int codebook, int decoderLayers,
-      int decoderWidth, int decoderHeads, int decoderFfn, int maxTokens, int historyLength) {
+      int decoderWidth, int decoderHeads, int decoderFfn, int maxTokens, int historyLength,
+      ModelInputs.Format input, boolean itemPrior) {
+    public Options {
+      input = input == null ? ModelInputs.Format.TITLES : input;
+    }
+
     public static Options defaults(Backbone backbone) {
-      return new Options(backbone, ItemIds.Scheme.ATOMIC, 3, 16, 1, 0, 6, 1024, 64, 20);
+      return new Options(backbone, ItemIds.Scheme.ATOMIC, 3, 16, 1, 0, 6, 1024, 64, 20, ModelInputs.Format.ITEMS,
+          true);
     }
   }
 
@@ -61,6 +71,14 @@ public final class ModelFactory {
     }
     int hidden = encoder.config.hidden();
     int width = o.decoderWidth() > 0 ? o.decoderWidth() : hidden;
+    if (o.input().itemTokens() && width != hidden) {
+      throw new IllegalArgumentException("item tokens in the input are the decoder's identifier embeddings, so "
+          + "--decoder-width must equal the encoder's width (" + hidden + "), got " + width);
+    }
+    if (o.itemPrior() && o.ids() != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalArgumentException("the popularity prior (--item-prior popularity) needs --ids atomic: "
+          + "semantic ids have no per-item bias");
+    }
     DecoderConfig dc = new DecoderConfig(o.decoderLayers(), width, o.decoderHeads(), o.decoderFfn(),
         ids.vocabulary(), ids.depth());
     torch.manual_seed(seed + 1);
@@ -74,7 +92,8 @@ public final class ModelFactory {
         }
       }
     }
-    ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength());
+    ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength(),
+        o.input());
     return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items), itemVectors);
   }
 

@@ -18,6 +18,12 @@ import java.util.Map;
 public enum StudyBudget {
   SMALL(Map.of("--steps", "150", "--batch-size", "16", "--max-tokens", "32", "--history", "3",
       "--eval-every", "150", "--valid-limit", "100", "--refresh", "50", "--checkpoint-every", "150"), 10),
+  /**
+   * Trains until MovieLens-small's validation NDCG@10 stops improving, in at most an hour a run on
+   * 2 cores (docs/RESULTS.md, "A budget that converges"); the history as 20 item tokens.
+   */
+  MEDIUM(Map.of("--steps", "3000", "--batch-size", "16", "--max-tokens", "32", "--history", "20",
+      "--eval-every", "250", "--valid-limit", "300", "--refresh", "200", "--checkpoint-every", "250"), 100),
   FULL(Map.of("--steps", "3000", "--batch-size", "32", "--max-tokens", "64", "--history", "10",
       "--eval-every", "250", "--valid-limit", "500", "--refresh", "200", "--checkpoint-every", "250"), 100);
 
@@ -33,9 +39,19 @@ public enum StudyBudget {
   public static StudyBudget parse(String s) {
     return switch (s) {
       case "small" -> SMALL;
+      case "medium" -> MEDIUM;
       case "full" -> FULL;
-      default -> throw new IllegalArgumentException("--budget must be small or full, got '" + s + "'");
+      default -> throw new IllegalArgumentException("--budget must be small, medium or full, got '" + s + "'");
     };
+  }
+
+  /** {@code gems train --preset NAME} for a budget (demo is the train command's own). */
+  public static StudyBudget parsePreset(String s) {
+    try {
+      return parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown --preset '" + s + "' (demo, small, medium or full)");
+    }
   }
 
   public String cliName() {

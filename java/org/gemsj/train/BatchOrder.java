@@ -11,20 +11,20 @@ import java.util.Random;
  * Which training examples make up step t's batch: epochs of a seeded shuffle, laid end to end.
  * A pure function of (seed, step), so a resumed run sees exactly the batches it would have.
  */
-final class BatchOrder {
+public final class BatchOrder {
   private final int size;
   private final int batch;
   private final long seed;
   private final Map<Long, List<Integer>> epochs = new HashMap<>();
 
-  BatchOrder(int size, int batch, long seed) {
+  public BatchOrder(int size, int batch, long seed) {
     this.size = size;
     this.batch = batch;
     this.seed = seed;
   }
 
   /** Example indices of 1-based step {@code t}. */
-  List<Integer> batch(long t) {
+  public List<Integer> batch(long t) {
     List<Integer> out = new ArrayList<>(batch);
     for (long p = (t - 1) * batch; p < t * batch; p++) {
       long epoch = p / size;

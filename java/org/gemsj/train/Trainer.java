@@ -26,7 +26,6 @@ import org.gemsj.data.Example;
 import org.gemsj.data.SplitData;
 import org.gemsj.data.Splitter;
 import org.gemsj.data.Task;
-import org.gemsj.eval.Bm25Scorer;
 import org.gemsj.eval.EvalResult;
 import org.gemsj.eval.Evaluator;
 import org.gemsj.eval.MetricsDoc;
@@ -170,7 +169,10 @@ public final class Trainer {
     long optimizerBytes;
     ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed(), config.cacheDir());
     try (GenerativeModel model = built.model()) {
-      baselines = baselines(model, built.itemVectors(), dataset, split);
+      if (config.model().itemPrior()) { // a resumed run's checkpoint replaces it
+        model.initItemPrior(PopularityScorer.fromTrainTargets(dataset.items(), split.train()).counts());
+      }
+      baselines = BaselineSuite.evaluate(model, built.itemVectors(), dataset, split, config.seed(), log);
       Map<String, Tensor> bases = null;
       if (config.usesNullSpace()) {
         log.println("gems: estimating the null space of the pretrained encoder");
@@ -189,20 +191,6 @@ public final class Trainer {
     return doc;
   }
 
-  private List<EvalResult> baselines(GenerativeModel model, float[][] itemVectors, Dataset dataset, SplitData split)
-      throws IOException {
-    log.println("gems: baselines (bm25, popularity, zero-shot dense) on the test split");
-    List<EvalResult> results = new ArrayList<>();
-    Evaluator evaluator = new Evaluator();
-    try (Bm25Scorer bm25 = new Bm25Scorer(dataset.items())) {
-      results.add(evaluator.evaluate(dataset.items(), split.test(), bm25, config.seed()));
-    }
-    results.add(evaluator.evaluate(dataset.items(), split.test(),
-        PopularityScorer.fromTrainTargets(dataset.items(), split.train()), config.seed()));
-    results.add(evaluator.evaluate(dataset.items(), split.test(), new DenseScorer(model, itemVectors), config.seed()));
-    return results;
-  }
-
   private void logProtectedShare(GenerativeModel model, Map<String, Tensor> bases) {
     long kept = 0, total = 0;
     for (String n : model.encoder.targetedNames()) {
@@ -219,7 +207,7 @@ public final class Trainer {
     List<Example> train = split.train();
     List<Example> valid = validationSample(split.valid());
     BatchOrder order = new BatchOrder(train.size(), config.batchSize(), config.seed());
-    Map<String, Tensor> trainable = adaptation.trainable();
+    TrainStep step = new TrainStep(model, adaptation, config.dropout());
     long startNanos = System.nanoTime();
     double secondsBefore = state.trainSeconds();
     try (TrainLogWriter logWriter = new TrainLogWriter(out.resolve(TrainLog.FILE_NAME));
@@ -239,11 +227,12 @@ public final class Trainer {
         double[] losses = new double[2];
         GemsOptimizer.StepReport report;
         try (PointerScope scope = new PointerScope()) {
-          TaskBatch s = backward(model, search, trainable, losses, 0);
-          TaskBatch r = backward(model, rec, trainable, losses, 1);
-          report = adaptation.step(s, r);
+          TrainStep.Result r = step.run(search, rec);
+          losses[0] = r.search().loss();
+          losses[1] = r.rec().loss();
+          report = r.report();
           if (conflictLog != null && (t == 1 || t % conflictEvery == 0)) {
-            conflictLog.write((int) t, adaptation.conflict(s, r, report));
+            conflictLog.write((int) t, adaptation.conflict(r.search(), r.rec(), report));
           }
         }
         double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
@@ -281,31 +270,6 @@ public final class Trainer {
           state.bestScore(), state.bestStep());
     }
     return state;
-  }
-
-  /** One task's forward and backward pass; its gradients, cloned, for the optimizer. */
-  private TaskBatch backward(GenerativeModel model, List<Example> examples, Map<String, Tensor> trainable,
-      double[] losses, int slot) {
-    if (examples.isEmpty()) {
-      return TaskBatch.absent();
-    }
-    for (Tensor p : trainable.values()) {
-      Tensor g = p.grad();
-      if (g.defined()) {
-        g.zero_();
-      }
-    }
-    try (PointerScope pass = new PointerScope()) { // this pass's activations end here
-      Tensor loss = model.loss(examples, config.dropout());
-      losses[slot] = loss.item_double();
-      loss.backward();
-    }
-    Map<String, Tensor> grads = new HashMap<>();
-    trainable.forEach((name, p) -> {
-      Tensor g = p.grad();
-      grads.put(name, g.defined() ? g.clone() : torch.zeros_like(p));
-    });
-    return new TaskBatch(grads, examples.size(), losses[slot]);
   }
 
   /** Validation examples used during training: up to validLimit per task, a seeded sample. */

@@ -51,4 +51,36 @@ class TrainCommandConfigTest {
     assertEquals(20, lora.rankTask());
     assertEquals(7, lora.model().historyLength());
   }
+
+  @Test
+  void budgetPresetsAreTheStudysBudgetsAndOptionsOverrideThem() throws Exception {
+    TrainConfig medium = parse("--preset", "medium", "--data", "d", "--out", "o");
+    assertEquals(3000, medium.steps());
+    assertEquals(16, medium.batchSize());
+    assertEquals(32, medium.model().maxTokens());
+    assertEquals(20, medium.model().historyLength());
+    assertEquals(250, medium.evalEvery());
+    assertEquals(300, medium.validLimit());
+    TrainConfig shorter = parse("--data", "d", "--steps", "40", "--preset", "medium", "--out", "o", "--history", "9");
+    assertEquals(40, shorter.steps());
+    assertEquals(9, shorter.model().historyLength());
+    assertEquals(32, shorter.model().maxTokens());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> parse("--preset", "huge", "--data", "d", "--out", "o"));
+    assertEquals("unknown --preset 'huge' (demo, small, medium or full)", e.getMessage());
+  }
+
+  @Test
+  void historyTextAndItemPrior() throws Exception {
+    TrainConfig plain = parse("--data", "d", "--out", "o");
+    assertEquals(org.gemsj.model.ModelInputs.Format.ITEMS, plain.model().input());
+    assertEquals(true, plain.model().itemPrior());
+    TrainConfig titles = parse("--data", "d", "--out", "o", "--history-text", "titles", "--item-prior", "none");
+    assertEquals(org.gemsj.model.ModelInputs.Format.ITEMS_AND_TITLES, titles.model().input());
+    assertEquals(false, titles.model().itemPrior());
+    assertEquals(false, parse("--data", "d", "--out", "o", "--ids", "semantic").model().itemPrior());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> parse("--data", "d", "--out", "o", "--item-prior", "bm25"));
+    assertEquals("--item-prior must be popularity or none, got 'bm25'", e.getMessage());
+  }
 }

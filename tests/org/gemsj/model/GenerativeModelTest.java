@@ -41,7 +41,7 @@ class GenerativeModelTest {
   }
 
   private static ModelFactory.Options options(ItemIds.Scheme scheme) {
-    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3);
+    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false);
   }
 
   @Test
@@ -98,6 +98,89 @@ class GenerativeModelTest {
       }
       assertThrows(IllegalArgumentException.class, () -> model.indexOf("nope"));
     }
+  }
+
+  @Test
+  void historyItemsChangeTheScoresAndTheirOrderMatters() throws IOException {
+    Random r = new Random(System.nanoTime());
+    List<Item> items = catalogue(12, r);
+    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      perturbDecoder(model, r);
+      float[] ab = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i1", "i2"), null, "i4", 0)))[0];
+      float[] ba = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i2", "i1"), null, "i4", 0)))[0];
+      float[] ac = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i1", "i3"), null, "i4", 0)))[0];
+      assertTrue(maxDiff(ab, ba) > 1e-4, "order of the history is read");
+      assertTrue(maxDiff(ab, ac) > 1e-4, "the items themselves are read");
+      // the input vector of an item is its identifier embedding: changing that row changes the scores
+      try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        model.decoder.tokenEmbeddings().select(0, model.ids.tokensOf(2)[0]).add_(torch.randn(384));
+      }
+      float[] changed = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i1", "i2"), null, "i4", 0)))[0];
+      assertTrue(maxDiff(ab, changed) > 1e-4);
+    }
+  }
+
+  @Test
+  void itemPriorStartsEachIdentifierBiasAtItsLogCount() throws IOException {
+    Random r = new Random(System.nanoTime());
+    List<Item> items = catalogue(10, r);
+    float[] counts = new float[items.size()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = r.nextInt(50);
+    }
+    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      model.initItemPrior(counts);
+      float[] bias = org.gemsj.torch.Tensors.toFloats(model.params.get("decoder.output_bias"));
+      for (int i = 0; i < counts.length; i++) {
+        assertEquals(Math.log1p(counts[i]), bias[model.ids.tokensOf(i)[0]], 1e-6);
+      }
+      assertEquals(0f, bias[ItemIds.BOS]);
+      assertThrows(IllegalArgumentException.class, () -> model.initItemPrior(new float[3]));
+    }
+    try (GenerativeModel semantic = ModelFactory.create(options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
+      assertThrows(IllegalStateException.class, () -> semantic.initItemPrior(counts));
+    }
+  }
+
+  /** A model saved before item tokens has no "input" in config.json: it loads and reads titles, as it was trained. */
+  @Test
+  void modelsSavedBeforeItemTokensStillLoadAndReadTitles() throws IOException {
+    Random r = new Random(System.nanoTime());
+    List<Item> items = catalogue(8, r);
+    ModelFactory.Options titles = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
+        32, 3, ModelInputs.Format.TITLES, false);
+    try (GenerativeModel model = ModelFactory.create(titles, items, r.nextLong())) {
+      perturbDecoder(model, r);
+      Example e = new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", "i7", 0);
+      float[] scores = model.scoreAll(List.of(e))[0];
+      Path saved = dir.resolve("old");
+      ModelStore.save(model, saved);
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("config.json").toFile());
+      assertEquals("TITLES", config.remove("input").asText());
+      json.writeValue(saved.resolve("config.json").toFile(), config);
+      try (GenerativeModel loaded = ModelStore.load(saved)) {
+        assertEquals(ModelInputs.Format.TITLES, loaded.config.input());
+        assertArrayEquals(scores, loaded.scoreAll(List.of(e))[0], 1e-6f);
+      }
+    }
+  }
+
+  @Test
+  void itemTokensNeedTheDecoderAsWideAsTheEncoder() {
+    ModelFactory.Options narrow = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 128, 4, 128,
+        32, 3, ModelInputs.Format.ITEMS, false);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelFactory.create(narrow, catalogue(4, new Random(1)), 1));
+    assertTrue(e.getMessage().contains("--decoder-width"), e.getMessage());
+  }
+
+  private static double maxDiff(float[] a, float[] b) {
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs(a[i] - b[i]));
+    }
+    return m;
   }
 
   @Test

@@ -21,6 +21,7 @@ import org.gemsj.eval.RankingMetrics;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
+import org.gemsj.model.ModelInputs;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ScoredItem;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,9 @@ class EndToEndTest {
     }
     assertTrue(read.baselines().get("bm25").containsKey("search"));
     assertTrue(read.baselines().get("popularity").containsKey("rec"));
+    assertEquals(BaselineSuite.NAMES, List.copyOf(read.baselines().keySet()));
+    assertTrue(read.baselines().get("item-to-item").containsKey("rec"));
+    assertTrue(read.baselines().get("words+popularity").containsKey("search"));
     assertTrue(Files.isRegularFile(out.resolve("report.md")) && Files.isRegularFile(out.resolve("loss.png")));
 
     Dataset dataset = Dataset.load(data);
@@ -80,7 +84,7 @@ class EndToEndTest {
 
   static TrainConfig tinyConfig(Path data, Path out, TrainMethod method, int steps) {
     ModelFactory.Options model = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 8, 1, 0, 6, 256,
-        32, 3);
+        32, 3, ModelInputs.Format.ITEMS, true);
     return new TrainConfig(data, out, method, false, false, model, steps, 8, 11, method == TrainMethod.FULL ? 1e-4 : 3e-4,
         3e-3, 0.05, 0.01, 0.1, 16, 8, 20, 1.0, 8, 16, 0.05, 0.9, null, out.resolve("cache"), 20, 5, 25, 50, false);
   }
