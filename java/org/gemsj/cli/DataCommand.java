@@ -88,7 +88,7 @@ final class DataCommand implements Runnable {
   }
 
   @Command(name = "synth", mixinStandardHelpOptions = true,
-      description = "Generate the synthetic shop dataset (search and rec signals that conflict).")
+      description = "Generate the synthetic shop dataset (queries name a product type, the history decides the item).")
   static final class Synth implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "dataset directory to write")
     Path out;

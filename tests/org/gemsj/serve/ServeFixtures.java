@@ -15,7 +15,7 @@ final class ServeFixtures {
 
   private ServeFixtures() {}
 
-  /** 60 items, 12 users: the smallest synthetic shop (one item per product type). */
+  /** 60 items, 12 users: a tiny synthetic shop (two or three items per product type). */
   static Path tinyDataset(Path dir) throws Exception {
     Files.createDirectories(dir);
     SyntheticData.generate(dir, 3, new SyntheticData.Options(60, 12, 8));

@@ -16,16 +16,28 @@ import org.gemsj.data.synth.SyntheticCatalog.Domain;
 import org.gemsj.data.synth.SyntheticCatalog.Type;
 
 /**
- * The embedded default dataset: a small shop whose search and recommendation signals disagree.
- * Recommendation follows chains of complementary products (after a tent, a sleeping bag) and stays
- * with the brand of the previous item; search returns the item whose attributes match the query
- * text, with the user's favourite brand and colour only breaking ties. Deterministic per seed
- * (java.util.Random is specified across JVMs; the writer's output is byte-stable). See docs/DATA.md.
+ * The embedded default dataset: a small shop where a search query names what kind of product the
+ * user wants and their history says which one. A query names a product type and maybe one feature
+ * ("waterproof tent"), words that many items share equally; the user takes the matching item of
+ * their favourite brand (per domain) and price tier, their colour breaking ties, which their
+ * history shows. Recommendation follows chains of complementary products (after a tent, a sleeping
+ * bag) in the user's brand and tier. Deterministic per seed (java.util.Random is specified across
+ * JVMs; the writer's output is byte-stable). See docs/DATA.md.
  */
 public final class SyntheticData {
-  /** Rec keeps the previous item's brand this often (else the user's favourite brand). */
-  static final double BRAND_LOYALTY = 0.85;
   static final double SEARCH_SHARE = 0.4;
+  /** A search adds one of the type's features to the query this often (else it names the type alone). */
+  static final double FEATURE_QUERY = 0.5;
+  /** A search or a new chain is in the user's main domain this often (else their second). */
+  static final double MAIN_DOMAIN = 0.75;
+  /** A search takes a uniformly random matching item this often instead of the user's favourite. */
+  static final double SEARCH_EXPLORE = 0.1;
+  /** Rec wants the user's favourite brand of the domain this often (else a random brand). */
+  static final double BRAND_LOYALTY = 0.85;
+  /** Rec wants the user's price tier this often (else a random tier). */
+  static final double TIER_CONSISTENCY = 0.85;
+  /** After a chain's last type, rec starts the other chain of the same domain this often. */
+  static final double NEXT_CHAIN_SAME_DOMAIN = 0.6;
   static final long START = 1_650_000_000L;
 
   /** Sizes: catalogue items, users, mean events per user (each user gets mean-2 .. mean+2). */
@@ -49,9 +61,9 @@ public final class SyntheticData {
 
   private static final List<Type> TYPES = allTypes();
 
-  private record Product(Item item, Type type, String brand, String colour, List<String> attributes) {}
+  private record Product(Item item, Type type, String brand, int tier, String colour, List<String> features) {}
 
-  private record User(String id, Domain main, Domain second, Map<Domain, String> brand, String colour) {}
+  private record User(String id, Domain main, Domain second, Map<Domain, String> brand, int tier, String colour) {}
 
   private final Random rnd;
   private final List<Product> products = new ArrayList<>();
@@ -80,31 +92,44 @@ public final class SyntheticData {
     return types;
   }
 
-  /** Round robin: every type gets a variant of brand 0, then of brand 1, ..., then second variants. */
+  /**
+   * Round robin over the types: item i is variant i / types of type i % types. Variant v has brand
+   * v mod 5 and tier v mod 3, so the first 15 variants of a type are every (brand, tier) pair once.
+   * Each variant lacks one of its type's three features, balanced over the type and shuffled.
+   */
   private void catalogue(int n) {
-    for (int v = 0; products.size() < n; v++) {
-      for (int b = 0; b < 5 && products.size() < n; b++) {
-        for (int t = 0; t < TYPES.size() && products.size() < n; t++) {
-          Type type = TYPES.get(t);
-          add(type, type.domain().brands().get(b));
-        }
+    int types = TYPES.size();
+    List<List<Integer>> lacks = new ArrayList<>();
+    for (int t = 0; t < types; t++) {
+      List<Integer> l = new ArrayList<>();
+      for (int v = 0; v * types + t < n; v++) {
+        l.add(v % 3);
       }
+      Collections.shuffle(l, rnd);
+      lacks.add(l);
+    }
+    for (int i = 0; i < n; i++) {
+      int t = i % types, v = i / types;
+      add(TYPES.get(t), v, lacks.get(t).get(v));
     }
   }
 
-  private void add(Type type, String brand) {
+  private void add(Type type, int variant, int lacking) {
     Domain d = type.domain();
+    String brand = d.brands().get(variant % d.brands().size());
+    int tier = variant % SyntheticCatalog.TIERS.size();
+    String tierName = SyntheticCatalog.TIERS.get(tier);
     String colour = pick(SyntheticCatalog.COLOURS);
-    List<String> attrs = new ArrayList<>(d.attributes());
-    Collections.shuffle(attrs, rnd);
-    attrs = List.copyOf(attrs.subList(0, 2));
     String series = pick(d.series());
-    String title = series + " " + attrs.get(0) + " " + type.name() + ", " + colour + ", by " + brand;
-    String text = capitalise(attrs.get(0)) + " and " + attrs.get(1) + " " + type.name() + " in " + colour
-        + ", part of " + brand + "'s " + series + " " + type.chain() + " line.";
+    List<String> features = new ArrayList<>(type.features());
+    features.remove(lacking);
+    features = List.copyOf(features);
+    String title = brand + " " + series + " " + type.name() + ", " + tierName + ", " + colour;
+    String text = capitalise(features.get(0)) + " and " + features.get(1) + " " + type.name() + " in " + colour
+        + ", " + tierName + " price tier, from " + brand + "'s " + series + " line.";
     String id = String.format("p%04d", products.size());
     Item item = new Item(id, title, text, List.of(d.name(), type.chain()));
-    Product p = new Product(item, type, brand, colour, attrs);
+    Product p = new Product(item, type, brand, tier, colour, features);
     products.add(p);
     byType.computeIfAbsent(type, k -> new ArrayList<>()).add(p);
   }
@@ -116,9 +141,21 @@ public final class SyntheticData {
     Domain second = ds.get((ds.indexOf(main) + 1 + rnd.nextInt(ds.size() - 1)) % ds.size());
     Map<Domain, String> brand = new LinkedHashMap<>();
     for (Domain d : ds) {
-      brand.put(d, pick(d.brands()));
+      brand.put(d, d.brands().get(weighted(SyntheticCatalog.BRAND_SHARE)));
     }
-    return new User(String.format("u%04d", u), main, second, brand, pick(SyntheticCatalog.COLOURS));
+    int tier = weighted(SyntheticCatalog.TIER_SHARE);
+    return new User(String.format("u%04d", u), main, second, brand, tier, pick(SyntheticCatalog.COLOURS));
+  }
+
+  /** An index drawn with the given probabilities (they sum to 1). */
+  private int weighted(double[] shares) {
+    double r = rnd.nextDouble();
+    for (int i = 0; i < shares.length - 1; i++) {
+      if ((r -= shares[i]) < 0) {
+        return i;
+      }
+    }
+    return shares.length - 1;
   }
 
   private void userEvents(User u, int mean, List<Event> out) {
@@ -144,68 +181,66 @@ public final class SyntheticData {
     }
   }
 
-  /** The user wants a product of some type, describes it by some of its attributes, takes a match. */
+  /**
+   * The user wants a product type of their domains, maybe with one feature, and queries with just
+   * those words; of the items that have them (all equal for BM25), they take their favourite.
+   */
   private Product search(User u, String[] query) {
-    Domain d = rnd.nextDouble() < 0.75 ? u.main() : u.second();
+    Domain d = rnd.nextDouble() < MAIN_DOMAIN ? u.main() : u.second();
     List<Type> types = typesOf(d);
     Type type = types.get(rnd.nextInt(types.size()));
-    List<Product> variants = byType.get(type);
-    Product wanted = variants.get(rnd.nextInt(variants.size()));
-    String attr = wanted.attributes().get(rnd.nextInt(2));
-    String brandWord = wanted.brand().toLowerCase();
-    String[] words = switch (rnd.nextInt(5)) {
-      case 0 -> new String[] {attr};
-      case 1 -> new String[] {wanted.colour()};
-      case 2 -> new String[] {attr, wanted.colour()};
-      case 3 -> new String[] {brandWord};
-      default -> new String[] {wanted.attributes().get(0), wanted.attributes().get(1)};
-    };
-    query[0] = String.join(" ", words) + " " + type.name();
-    // Among the items matching every query word, the user's taste breaks the tie.
-    Product best = wanted;
-    int bestScore = taste(u, wanted);
-    for (Product p : variants) {
-      boolean matches = true;
-      for (String w : words) {
-        matches &= p.attributes().contains(w) || p.colour().equals(w) || p.brand().toLowerCase().equals(w);
-      }
-      if (matches && taste(u, p) > bestScore) {
-        best = p;
-        bestScore = taste(u, p);
+    List<Product> matches = byType.get(type);
+    query[0] = type.name();
+    if (rnd.nextDouble() < FEATURE_QUERY) {
+      String feature = pick(type.features());
+      List<Product> having = matches.stream().filter(p -> p.features().contains(feature)).toList();
+      if (!having.isEmpty()) {
+        matches = having;
+        query[0] = feature + " " + type.name();
       }
     }
-    return best;
+    if (rnd.nextDouble() < SEARCH_EXPLORE) {
+      return pick(matches);
+    }
+    return favourite(u, matches, u.brand().get(d), u.tier());
   }
 
-  private static int taste(User u, Product p) {
-    return (u.brand().get(p.type().domain()).equals(p.brand()) ? 2 : 0) + (u.colour().equals(p.colour()) ? 1 : 0);
-  }
-
-  /** The next product of the anchor's chain, same brand (mostly); or the head of a new chain. */
+  /**
+   * The next type of the anchor's chain; after a chain's end the other chain of its domain, or a
+   * chain of the user's domains. The user wants their brand and tier (mostly) in it.
+   */
   private Product recommend(User u, Product anchor) {
     Type type;
-    String brand;
-    String colour;
     if (anchor != null && anchor.type().next() != null) {
       type = anchor.type().next();
-      brand = rnd.nextDouble() < BRAND_LOYALTY ? anchor.brand() : u.brand().get(type.domain());
-      colour = anchor.colour();
     } else {
-      Domain d = rnd.nextDouble() < 0.75 ? u.main() : u.second();
-      List<Type> heads = typesOf(d).stream().filter(t -> t.position() == 0).toList();
+      Domain d = anchor != null && rnd.nextDouble() < NEXT_CHAIN_SAME_DOMAIN ? anchor.type().domain()
+          : rnd.nextDouble() < MAIN_DOMAIN ? u.main() : u.second();
+      List<Type> heads = typesOf(d).stream()
+          .filter(t -> t.position() == 0 && (anchor == null || !t.chain().equals(anchor.type().chain())))
+          .toList();
       type = heads.get(rnd.nextInt(heads.size()));
-      brand = rnd.nextDouble() < 0.7 ? u.brand().get(d) : pick(d.brands());
-      colour = u.colour();
     }
-    List<Product> variants = byType.get(type);
+    Domain d = type.domain();
+    String brand = rnd.nextDouble() < BRAND_LOYALTY ? u.brand().get(d) : pick(d.brands());
+    int tier = rnd.nextDouble() < TIER_CONSISTENCY ? u.tier() : rnd.nextInt(SyntheticCatalog.TIERS.size());
+    return favourite(u, byType.get(type), brand, tier);
+  }
+
+  /** The candidate with the wanted brand, then the nearest tier, then the user's colour; random among equals. */
+  private Product favourite(User u, List<Product> candidates, String brand, int tier) {
     Product best = null;
     int bestScore = -1;
-    for (Product p : variants) { // brand first, then colour; catalogue order breaks ties
-      int score = (p.brand().equals(brand) ? 4 : 0) + (p.brand().equals(u.brand().get(type.domain())) ? 2 : 0)
-          + (p.colour().equals(colour) ? 1 : 0);
+    int ties = 0;
+    for (Product p : candidates) {
+      int score = (p.brand().equals(brand) ? 8 : 0) + 2 * (2 - Math.abs(p.tier() - tier))
+          + (p.colour().equals(u.colour()) ? 1 : 0);
       if (score > bestScore) {
         best = p;
         bestScore = score;
+        ties = 1;
+      } else if (score == bestScore && rnd.nextInt(++ties) == 0) {
+        best = p;
       }
     }
     return best;
