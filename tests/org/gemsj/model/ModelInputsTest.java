@@ -45,9 +45,12 @@ class ModelInputsTest {
   @Test
   void multiTokenIdentifiersStayWholeAndTitlesFollowTheItems() {
     List<int[]> history = List.of(new int[] {4, 9, 13}, new int[] {1, 6, 14});
-    // 10 tokens: [CLS] w [SEP] + one whole 3-token item + [SEP] = 7; the second item (3 more + [SEP]) does not fit
-    long[][] row = ModelInputs.layout(new long[] {7}, history, null, CLS, SEP, 10);
+    // 9 tokens: [CLS] w [SEP] + one whole 3-token item + [SEP] = 7; the second item (3 more) does not fit
+    long[][] row = ModelInputs.layout(new long[] {7}, history, null, CLS, SEP, 9);
     assertArrayEquals(new long[] {0, 0, 0, 4, 9, 13, 0}, row[2]);
+    // 10 tokens: both fit exactly
+    assertArrayEquals(new long[] {0, 0, 0, 4, 9, 13, 1, 6, 14, 0},
+        ModelInputs.layout(new long[] {7}, history, null, CLS, SEP, 10)[2]);
     // titles after the items' [SEP], cut to fit, closed by [SEP]
     long[][] titled = ModelInputs.layout(new long[] {7}, history.subList(0, 1), new long[] {50, 51, 52, 53}, CLS,
         SEP, 10);
