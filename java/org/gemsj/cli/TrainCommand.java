@@ -63,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
   Path knowledgeCorpus;
   @Option(names = "--history", description = "past events shown to the model (default 20; demo 5)") Integer history;
   @Option(names = "--history-text", description = "none (default): the history as item tokens; titles: item "
-      + "tokens, then the items' titles as text") String historyText;
+      + "tokens, then the items' titles as text; titles-only: the titles alone, no item tokens") String historyText;
   @Option(names = "--item-prior", description = "popularity (default with atomic ids): each item's identifier bias "
       + "starts at ln(1 + its training count); none: at 0") String itemPrior;
   @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 48)") Integer maxTokens;

@@ -29,12 +29,17 @@ public final class ModelInputs {
   public enum Format {
     TITLES, ITEMS, ITEMS_AND_TITLES;
 
-    /** {@code --history-text none|titles}: item tokens, with or without the titles after them. */
+    /**
+     * {@code --history-text none|titles|titles-only}: item tokens, with or without the titles after
+     * them, or the titles alone (no item tokens: the input of models saved before item tokens).
+     */
     public static Format fromHistoryText(String s) {
       return switch (s.toLowerCase(Locale.ROOT)) {
         case "none" -> ITEMS;
         case "titles" -> ITEMS_AND_TITLES;
-        default -> throw new IllegalArgumentException("--history-text must be none or titles, got '" + s + "'");
+        case "titles-only" -> TITLES;
+        default -> throw new IllegalArgumentException("--history-text must be none, titles or titles-only, got '"
+            + s + "'");
       };
     }
 

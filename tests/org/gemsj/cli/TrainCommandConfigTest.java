@@ -79,6 +79,8 @@ class TrainCommandConfigTest {
     assertEquals(org.gemsj.model.ModelInputs.Format.ITEMS_AND_TITLES, titles.model().input());
     assertEquals(false, titles.model().itemPrior());
     assertEquals(false, parse("--data", "d", "--out", "o", "--ids", "semantic").model().itemPrior());
+    assertEquals(org.gemsj.model.ModelInputs.Format.TITLES,
+        parse("--data", "d", "--out", "o", "--history-text", "titles-only").model().input());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> parse("--data", "d", "--out", "o", "--item-prior", "bm25"));
     assertEquals("--item-prior must be popularity or none, got 'bm25'", e.getMessage());
