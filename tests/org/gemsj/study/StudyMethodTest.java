@@ -25,6 +25,9 @@ class StudyMethodTest {
     int i = args.indexOf("--steps");
     assertEquals("7", args.get(i + 1));
     assertEquals("32", StudyBudget.SMALL.option("--max-tokens", Map.of()));
-    assertThrows(IllegalArgumentException.class, () -> StudyBudget.parse("medium"));
+    assertEquals(StudyBudget.MEDIUM, StudyBudget.parse("medium"));
+    assertEquals("20", StudyBudget.MEDIUM.option("--history", Map.of()));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StudyBudget.parse("huge"));
+    assertEquals("--budget must be small, medium or full, got 'huge'", e.getMessage());
   }
 }
