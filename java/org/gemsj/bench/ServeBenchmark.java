@@ -192,7 +192,7 @@ public final class ServeBenchmark {
   }
 
   /** What {@link #demoModel} builds, for the report. */
-  public static final String DEMO_MODEL = "demo catalogue (360 items), MiniLM encoder, 48 tokens, history 5, "
+  public static final String DEMO_MODEL = "demo catalogue (360 items), MiniLM encoder, 48 tokens, history 10, "
       + "atomic ids, history as item tokens, untrained weights (inference costs the same as trained)";
 
   /** A model to measure when none is given: the demo catalogue, demo input sizes, untrained weights. */
@@ -201,7 +201,7 @@ public final class ServeBenchmark {
     org.gemsj.data.synth.SyntheticData.generate(data, 7, org.gemsj.data.synth.SyntheticData.Options.DEFAULTS);
     var base = org.gemsj.model.ModelFactory.Options.defaults(org.gemsj.backbone.Backbone.MINILM);
     var options = new org.gemsj.model.ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
-        base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 5, base.input(),
+        base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
         false); // the demo's sizes
     try (var m = org.gemsj.model.ModelFactory.create(options, Dataset.load(data).items(), 7)) {
       org.gemsj.model.ModelStore.save(m, model);

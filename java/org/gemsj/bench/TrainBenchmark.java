@@ -39,7 +39,7 @@ public final class TrainBenchmark {
   public record Shape(String name, int batchSize, int maxTokens, int history) {}
 
   /** The trainer's defaults and the demo's. */
-  public static final List<Shape> SHAPES = List.of(new Shape("default", 32, 96, 20), new Shape("demo", 16, 48, 5));
+  public static final List<Shape> SHAPES = List.of(new Shape("default", 32, 96, 20), new Shape("demo", 16, 48, 10));
 
   /**
    * One measured (shape, method): mean seconds per step and per phase, examples per second, the

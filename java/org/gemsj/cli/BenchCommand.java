@@ -135,7 +135,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--steps", defaultValue = "8", description = "measured steps per method and shape, after 2 "
         + "warm-up steps (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--shapes", split = ",", defaultValue = "default,demo",
-        description = "default (batch 32, 96 tokens, history 20) and/or demo (batch 16, 48 tokens, history 5)")
+        description = "default (batch 32, 96 tokens, history 20) and/or demo (batch 16, 48 tokens, history 10)")
     List<String> shapes;
     @Option(names = "--methods", split = ",", defaultValue = "gems,full", description = "methods (default: ${DEFAULT-VALUE})")
     List<String> methods;

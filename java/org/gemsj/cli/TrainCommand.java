@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
   boolean singleSubspace;
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone;
   @Option(names = "--ids", description = "atomic (default) or semantic item identifiers") String ids;
-  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 200)") Integer steps;
+  @Option(names = "--steps", description = "optimizer steps (default 1000; demo 500)") Integer steps;
   @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default 32; demo 16)") Integer batch;
   @Option(names = "--seed", description = "seed of everything random (default 7)") Long seed;
   @Option(names = "--lr", description = "encoder peak learning rate (default: gems/galore/full 5e-5, lora 5e-4)")
@@ -61,7 +61,7 @@ final class TrainCommand implements Callable<Integer> {
   Double nullSpaceEnergy;
   @Option(names = "--knowledge-corpus", description = "general-domain text, one sentence per line (default: the shipped corpus)")
   Path knowledgeCorpus;
-  @Option(names = "--history", description = "past events shown to the model (default 20; demo 5)") Integer history;
+  @Option(names = "--history", description = "past events shown to the model (default 20; demo 10)") Integer history;
   @Option(names = "--history-text", description = "none (default): the history as item tokens; titles: item "
       + "tokens, then the items' titles as text; titles-only: the titles alone, no item tokens") String historyText;
   @Option(names = "--item-prior", description = "popularity (default with atomic ids): each item's identifier bias "
@@ -73,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--decoder-ffn", description = "decoder feed-forward width (default 1024)") Integer decoderFfn;
   @Option(names = "--levels", description = "semantic ids: k-means levels (default 3)") Integer levels;
   @Option(names = "--codebook", description = "semantic ids: codes per level (default 16)") Integer codebook;
-  @Option(names = "--eval-every", description = "steps between validations (default 50)") Integer evalEvery;
+  @Option(names = "--eval-every", description = "steps between validations (default 50; demo 100)") Integer evalEvery;
   @Option(names = "--patience", description = "validations without improvement before stopping (default 5)")
   Integer patience;
   @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)") Integer checkpointEvery;
@@ -158,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     GemsTrainer.Builder b = GemsTrainer.builder(data, out); // holds the defaults
     if (demo) { // a run of a few minutes on 2 cores
-      b.steps(200).batchSize(16).refreshInterval(50).historyLength(5).maxTokens(48).validLimit(100);
+      b.steps(500).batchSize(16).refreshInterval(50).historyLength(10).maxTokens(48).evalEvery(100).validLimit(100);
     }
     set(method, b::method);
     b.noNullSpace(noNullSpace).singleSubspace(singleSubspace);

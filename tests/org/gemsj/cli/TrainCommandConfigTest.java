@@ -36,11 +36,12 @@ class TrainCommandConfigTest {
     assertEquals(Path.of(System.getProperty("user.home"), ".cache", "gems-j"), plain.cacheDir());
 
     TrainConfig demo = parse("--preset", "demo", "--out", "o", "--data", "d");
-    assertEquals(200, demo.steps());
+    assertEquals(500, demo.steps());
+    assertEquals(100, demo.evalEvery());
     assertEquals(16, demo.batchSize());
     assertEquals(50, demo.refreshInterval());
     assertEquals(48, demo.model().maxTokens());
-    assertEquals(5, demo.model().historyLength());
+    assertEquals(10, demo.model().historyLength());
     assertEquals(100, demo.validLimit());
 
     TrainConfig lora = parse("--data", "d", "--out", "o", "--method", "lora", "--steps", "30", "--rank-shared", "40",
