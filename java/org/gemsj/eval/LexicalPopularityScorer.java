@@ -24,17 +24,11 @@ public final class LexicalPopularityScorer implements Scorer {
   /** {@code analyzer} only analyses text (its index is not used); the caller closes it. */
   public LexicalPopularityScorer(List<Item> items, List<Example> train, Bm25Scorer analyzer) {
     this.analyzer = analyzer;
-    float[] popularity = PopularityScorer.fromTrainTargets(items, train).counts();
-    float max = 0;
-    for (float p : popularity) {
-      max = Math.max(max, p);
-    }
-    prior = new float[items.size()];
-    for (int i = 0; i < items.size(); i++) {
-      Set<String> t = new HashSet<>(analyzer.analyze(items.get(i).document()));
+    prior = PopularityScorer.tieBreak(items, train);
+    for (Item item : items) {
+      Set<String> t = new HashSet<>(analyzer.analyze(item.document()));
       terms.add(t);
       vocabulary.addAll(t);
-      prior[i] = popularity[i] / (max + 1);
     }
   }
 

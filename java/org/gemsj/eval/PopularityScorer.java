@@ -52,6 +52,22 @@ public final class PopularityScorer implements Scorer {
     return out;
   }
 
+  /**
+   * Each item's training-target count over (the largest count + 1): in [0, 1), so added to an
+   * integer score (a count of transitions or of matched words) it orders only the items that tie.
+   */
+  public static float[] tieBreak(List<Item> items, List<Example> train) {
+    float[] counts = fromTrainTargets(items, train).counts;
+    float max = 0;
+    for (float c : counts) {
+      max = Math.max(max, c);
+    }
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] /= max + 1;
+    }
+    return counts;
+  }
+
   /** The count of each catalogue item (a copy). */
   public float[] counts() {
     return counts.clone();

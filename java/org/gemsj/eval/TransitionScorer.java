@@ -23,15 +23,7 @@ public final class TransitionScorer implements Scorer {
   /** Counts over {@code train} (both tasks: a search event is a step of the user's sequence too). */
   public TransitionScorer(List<Item> items, List<Example> train) {
     index = Evaluator.itemIndex(items);
-    float[] popularity = PopularityScorer.fromTrainTargets(items, train).counts();
-    float max = 0;
-    for (float p : popularity) {
-      max = Math.max(max, p);
-    }
-    backoff = new float[items.size()];
-    for (int i = 0; i < backoff.length; i++) {
-      backoff[i] = popularity[i] / (max + 1);
-    }
+    backoff = PopularityScorer.tieBreak(items, train);
     for (Example e : train) {
       if (!e.history().isEmpty()) {
         int last = known(e.history().get(e.history().size() - 1), e);
