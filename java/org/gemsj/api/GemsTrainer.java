@@ -168,6 +168,14 @@ public final class GemsTrainer {
     public Builder historyText(String cliName) { input = ModelInputs.Format.fromHistoryText(cliName); return this; }
     /** Start each item's identifier bias at ln(1 + training count) (default: on for atomic ids). */
     public Builder itemPrior(boolean on) { itemPrior = on; return this; }
+    /** popularity or none, as {@code --item-prior} takes it. */
+    public Builder itemPrior(String cliName) {
+      return itemPrior(switch (cliName) {
+        case "popularity" -> true;
+        case "none" -> false;
+        default -> throw new IllegalArgumentException("--item-prior must be popularity or none, got '" + cliName + "'");
+      });
+    }
     public Builder evalEvery(int n) { evalEvery = n; return this; }
     public Builder patience(int n) { patience = n; return this; }
     public Builder checkpointEvery(int n) { checkpointEvery = n; return this; }

@@ -182,13 +182,7 @@ final class TrainCommand implements Callable<Integer> {
     set(history, b::historyLength);
     set(maxTokens, b::maxTokens);
     set(historyText, b::historyText);
-    if (itemPrior != null) {
-      b.itemPrior(switch (itemPrior) {
-        case "popularity" -> true;
-        case "none" -> false;
-        default -> throw new IllegalArgumentException("--item-prior must be popularity or none, got '" + itemPrior + "'");
-      });
-    }
+    set(itemPrior, b::itemPrior);
     set(decoderLayers, b::decoderLayers);
     set(decoderWidth, b::decoderWidth);
     set(decoderHeads, b::decoderHeads);

@@ -100,14 +100,18 @@ public final class Bm25Scorer implements Scorer, AutoCloseable {
   public float[][] scores(List<Example> batch) {
     float[][] out = new float[batch.size()][];
     for (int b = 0; b < batch.size(); b++) {
-      Example ex = batch.get(b);
-      if (ex.task() != Task.SEARCH || ex.query() == null) {
-        throw new IllegalArgumentException("BM25 scores search examples with a query; got a " + ex.task().wire
-            + " example of user " + ex.user());
-      }
-      out[b] = scoreQuery(ex.query());
+      out[b] = scoreQuery(queryOf(batch.get(b), "BM25"));
     }
     return out;
+  }
+
+  /** The query of a search example; refuses, naming {@code scorer}, an example that has none. */
+  static String queryOf(Example ex, String scorer) {
+    if (ex.task() != Task.SEARCH || ex.query() == null) {
+      throw new IllegalArgumentException(scorer + " scores search examples with a query; got a " + ex.task().wire
+          + " example of user " + ex.user());
+    }
+    return ex.query();
   }
 
   /** BM25 score of every catalogue item for {@code text} (0 where no term matches). */

@@ -46,12 +46,7 @@ public final class LexicalPopularityScorer implements Scorer {
   public float[][] scores(List<Example> batch) {
     float[][] out = new float[batch.size()][];
     for (int b = 0; b < batch.size(); b++) {
-      Example ex = batch.get(b);
-      if (ex.task() != Task.SEARCH || ex.query() == null) {
-        throw new IllegalArgumentException("words+popularity scores search examples with a query; got a "
-            + ex.task().wire + " example of user " + ex.user());
-      }
-      Set<String> query = new LinkedHashSet<>(analyzer.analyze(ex.query()));
+      Set<String> query = new LinkedHashSet<>(analyzer.analyze(Bm25Scorer.queryOf(batch.get(b), name())));
       query.retainAll(vocabulary);
       float[] row = prior.clone();
       for (int i = 0; i < row.length; i++) {

@@ -144,11 +144,9 @@ public final class ModelInputs {
         itemTokens.add((long) token);
       }
     }
-    if (ids.size() < max) {
-      ids.add(sep);
-      types.add(1L);
-      itemTokens.add(0L);
-    }
+    ids.add(sep); // always fits: the first text and the items each left room for it
+    types.add(1L);
+    itemTokens.add(0L);
     if (titles != null && ids.size() + 2 <= max) {
       for (int i = 0; i < titles.length && ids.size() + 1 < max; i++) {
         ids.add(titles[i]);

@@ -51,9 +51,10 @@ public final class BaselineSuite {
     results.add(evaluator.evaluate(items, split.test(), PopularityScorer.fromTrainTargets(items, split.train()), seed));
     results.add(evaluator.evaluate(items, split.test(), new TransitionScorer(items, split.train()), seed));
     if (split.train().stream().anyMatch(e -> e.task() == Task.REC)) {
-      log.println("gems: training the SASRec baseline (" + SasRecScorer.Options.defaults().epochs() + " epochs, at most "
-          + SasRecScorer.Options.defaults().maxSteps() + " steps)");
-      SasRecScorer sasrec = SasRecScorer.train(items, split.train(), SasRecScorer.Options.defaults().withSeed(seed), log);
+      SasRecScorer.Options options = SasRecScorer.Options.defaults().withSeed(seed);
+      log.println("gems: training the SASRec baseline (" + options.epochs() + " epochs, at most " + options.maxSteps()
+          + " steps)");
+      SasRecScorer sasrec = SasRecScorer.train(items, split.train(), options, log);
       results.add(evaluator.evaluate(items, split.test(), sasrec, seed));
     }
     return results;
