@@ -115,6 +115,7 @@ public final class GemsTrainer {
     private int historyLength = 20;
     private ModelInputs.Format input = ModelInputs.Format.ITEMS;
     private Boolean itemPrior; // null: on for atomic ids
+    private Boolean transitionPrior; // null: on for atomic ids
     private int evalEvery = 50;
     private int patience = 5;
     private int checkpointEvery = 100;
@@ -168,13 +169,18 @@ public final class GemsTrainer {
     public Builder historyText(String cliName) { input = ModelInputs.Format.fromHistoryText(cliName); return this; }
     /** Start each item's identifier bias at ln(1 + training count) (default: on for atomic ids). */
     public Builder itemPrior(boolean on) { itemPrior = on; return this; }
-    /** popularity or none, as {@code --item-prior} takes it. */
+    /** Add the item-to-item prior to the identifier softmax ({@code TransitionPrior}; default: on for atomic ids). */
+    public Builder transitionPrior(boolean on) { transitionPrior = on; return this; }
+    /** transitions (both priors), popularity (the bias only) or none, as {@code --item-prior} takes it. */
     public Builder itemPrior(String cliName) {
-      return itemPrior(switch (cliName) {
-        case "popularity" -> true;
-        case "none" -> false;
-        default -> throw new IllegalArgumentException("--item-prior must be popularity or none, got '" + cliName + "'");
-      });
+      switch (cliName) {
+        case "transitions" -> { itemPrior = true; transitionPrior = true; }
+        case "popularity" -> { itemPrior = true; transitionPrior = false; }
+        case "none" -> { itemPrior = false; transitionPrior = false; }
+        default -> throw new IllegalArgumentException("--item-prior must be transitions, popularity or none, got '"
+            + cliName + "'");
+      }
+      return this;
     }
     public Builder evalEvery(int n) { evalEvery = n; return this; }
     public Builder patience(int n) { patience = n; return this; }
@@ -192,7 +198,7 @@ public final class GemsTrainer {
       ModelFactory.Options model = new ModelFactory.Options(backbone, ids, or(levels, base.levels()),
           or(codebook, base.codebook()), or(decoderLayers, base.decoderLayers()), or(decoderWidth, base.decoderWidth()),
           or(decoderHeads, base.decoderHeads()), or(decoderFfn, base.decoderFfn()), maxTokens, historyLength, input,
-          or(itemPrior, ids == ItemIds.Scheme.ATOMIC));
+          or(itemPrior, ids == ItemIds.Scheme.ATOMIC), or(transitionPrior, ids == ItemIds.Scheme.ATOMIC));
       Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
       TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
           or(lr, defaultLr), decoderLr, 0.05, 0.01, 0.1, rankShared, or(rankTask, Math.max(1, rankShared / 2)),

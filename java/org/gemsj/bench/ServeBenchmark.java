@@ -202,7 +202,7 @@ public final class ServeBenchmark {
     var base = org.gemsj.model.ModelFactory.Options.defaults(org.gemsj.backbone.Backbone.MINILM);
     var options = new org.gemsj.model.ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
         base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
-        false); // the demo's sizes
+        false, false); // the demo's sizes
     try (var m = org.gemsj.model.ModelFactory.create(options, Dataset.load(data).items(), 7)) {
       org.gemsj.model.ModelStore.save(m, model);
     }

@@ -64,8 +64,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--history", description = "past events shown to the model (default 20; demo 10)") Integer history;
   @Option(names = "--history-text", description = "none (default): the history as item tokens; titles: item "
       + "tokens, then the items' titles as text; titles-only: the titles alone, no item tokens") String historyText;
-  @Option(names = "--item-prior", description = "popularity (default with atomic ids): each item's identifier bias "
-      + "starts at ln(1 + its training count); none: at 0") String itemPrior;
+  @Option(names = "--item-prior", description = "transitions (default with atomic ids): each item's identifier bias "
+      + "starts at ln(1 + its training count), and the softmax adds ln(1 + times the item followed the newest history "
+      + "item) times a learned per-task scale; popularity: the bias only; none: neither") String itemPrior;
   @Option(names = "--max-tokens", description = "encoder input length (default 96; demo 48)") Integer maxTokens;
   @Option(names = "--decoder-layers", description = "decoder layers (default 1)") Integer decoderLayers;
   @Option(names = "--decoder-width", description = "decoder width (default: the encoder's)") Integer decoderWidth;

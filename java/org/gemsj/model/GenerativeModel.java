@@ -15,6 +15,7 @@ import org.gemsj.backbone.BertEncoder;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
+import org.gemsj.data.Task;
 import org.gemsj.torch.Attention;
 import org.gemsj.torch.Tensors;
 
@@ -27,6 +28,8 @@ import org.gemsj.torch.Tensors;
 public final class GenerativeModel implements AutoCloseable {
   /** Identifiers teacher-forced per decoder call when scoring a catalogue (bounds memory). */
   private static final int SCORE_CHUNK = 512;
+  /** Upper end of the search for the transition prior's starting scale. */
+  private static final double MAX_TRANSITION_SCALE = 10;
 
   /** Encoder token states and their mask. */
   public record Encoded(Tensor states, Tensor mask) {}
@@ -40,9 +43,10 @@ public final class GenerativeModel implements AutoCloseable {
   private final Map<String, Integer> index = new HashMap<>();
   private final Map<String, Item> byId = new HashMap<>();
   private final TextTokenizer tokenizer;
+  private TransitionPrior transitions; // null: none (semantic ids, --item-prior popularity|none, older models)
 
   GenerativeModel(ModelConfig config, Params params, BertEncoder encoder, ItemDecoder decoder, ItemIds ids,
-      List<Item> items) throws IOException {
+      List<Item> items, TransitionPrior transitions) throws IOException {
     this.config = config;
     this.params = params;
     this.encoder = encoder;
@@ -54,6 +58,9 @@ public final class GenerativeModel implements AutoCloseable {
       byId.put(items.get(i).id(), items.get(i));
     }
     this.tokenizer = new TextTokenizer(config.backbone(), config.maxTokens());
+    if (transitions != null) {
+      attachTransitions(transitions);
+    }
   }
 
   public List<Item> items() {
@@ -78,7 +85,14 @@ public final class GenerativeModel implements AutoCloseable {
    * decoder inputs (BOS first) and targets [B, depth] with the trie's mask [B, depth, V] (0 where a
    * token continues a valid identifier, {@link Attention#MASKED} elsewhere).
    */
-  public record Prepared(ModelInputs.Batch input, Tensor decoderInputs, Tensor targets, Tensor allowed) {}
+  public record Prepared(ModelInputs.Batch input, Tensor decoderInputs, Tensor targets, Tensor allowed,
+      TransitionRows transitions) {}
+
+  /**
+   * The transition prior's fixed part for a batch: ln(1 + count) rows [B, V] over identifier tokens
+   * and each example's task index [B] (0 search, 1 rec) into the learned scales.
+   */
+  public record TransitionRows(Tensor logCounts, Tensor tasks) {}
 
   public Encoded encode(List<Example> batch, double dropout) {
     return encode(input(batch), dropout);
@@ -113,6 +127,111 @@ public final class GenerativeModel implements AutoCloseable {
     decoder.initOutputBias(1, Tensors.fromFloats(bias, counts.length));
   }
 
+  /**
+   * Adds the item-to-item prior (atomic ids), counted over {@code train}, and returns its rec scale:
+   * the value that best explains the rec training targets by the identifier biases and the counts
+   * alone ({@link TransitionPrior#fitScale}), so the prior is as strong as the data says from the
+   * first step. The search scale starts at 0 (the query decides). Both are trained with the decoder.
+   */
+  public double initTransitionPrior(List<Example> train) {
+    if (ids.scheme != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalStateException("the transition prior needs atomic ids (one logit per item)");
+    }
+    List<int[]> pairs = new ArrayList<>(), recPairs = new ArrayList<>();
+    for (Example e : train) {
+      int last = newest(e);
+      if (last >= 0) {
+        int[] pair = {last, indexOf(e.target())};
+        pairs.add(pair);
+        if (e.task() == Task.REC) {
+          recPairs.add(pair);
+        }
+      }
+    }
+    TransitionPrior prior = TransitionPrior.count(items.size(), pairs);
+    float[] bias;
+    try (PointerScope scope = new PointerScope()) {
+      bias = Tensors.toFloats(decoder.outputBias().narrow(0, 1, items.size()));
+    }
+    double rec = prior.fitScale(recPairs, bias, MAX_TRANSITION_SCALE);
+    Tensor start = Tensors.fromFloats(new float[] {0f, (float) rec}, 2); // search, rec
+    if (params.has(TransitionPrior.SCALE)) {
+      try (NoGradGuard g = new NoGradGuard()) {
+        params.get(TransitionPrior.SCALE).copy_(start);
+      }
+    } else {
+      params.add(TransitionPrior.SCALE, start);
+    }
+    attachTransitions(prior);
+    return rec;
+  }
+
+  private void attachTransitions(TransitionPrior t) {
+    if (t.items() != items.size() || !params.has(TransitionPrior.SCALE) || ids.scheme != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalStateException("a transition prior needs atomic ids over the model's " + items.size()
+          + " items and the weight " + TransitionPrior.SCALE);
+    }
+    transitions = t;
+  }
+
+  /** The item-to-item prior, or null when the model has none. */
+  public TransitionPrior transitions() {
+    return transitions;
+  }
+
+  /** The transition prior's scale for {@code task}'s examples. */
+  public double transitionScale(Task task) {
+    requireTransitions();
+    try (PointerScope scope = new PointerScope()) {
+      return Tensors.toFloats(params.get(TransitionPrior.SCALE))[taskIndex(task)];
+    }
+  }
+
+  public void setTransitionScale(Task task, double value) {
+    requireTransitions();
+    try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+      params.get(TransitionPrior.SCALE).narrow(0, taskIndex(task), 1).fill_(new Scalar(value));
+    }
+  }
+
+  private void requireTransitions() {
+    if (transitions == null) {
+      throw new IllegalStateException("the model has no transition prior");
+    }
+  }
+
+  private static int taskIndex(Task task) {
+    return task == Task.SEARCH ? 0 : 1;
+  }
+
+  /** Catalogue index of the example's newest history item, or -1 for an empty history. */
+  public int newest(Example e) {
+    return e.history().isEmpty() ? -1 : indexOf(e.history().get(e.history().size() - 1));
+  }
+
+  private TransitionRows transitionRows(List<Example> batch) {
+    if (transitions == null) {
+      return null;
+    }
+    int b = batch.size(), vocab = ids.vocabulary();
+    float[] rows = new float[b * vocab];
+    long[] tasks = new long[b];
+    for (int i = 0; i < b; i++) {
+      transitions.logCounts(newest(batch.get(i)), rows, i * vocab + 1); // token 0 is BOS
+      tasks[i] = taskIndex(batch.get(i).task());
+    }
+    return new TransitionRows(Tensors.fromFloats(rows, b, vocab), Tensors.fromLongs(tasks, b));
+  }
+
+  /** The prior's logits [B, 1, V] (scale of each example's task times its rows), or null without one. */
+  private Tensor transitionLogits(TransitionRows rows) {
+    if (rows == null) {
+      return null;
+    }
+    Tensor scale = params.get(TransitionPrior.SCALE).index_select(0, rows.tasks()).unsqueeze(1);
+    return rows.logCounts().mul(scale).unsqueeze(1);
+  }
+
   /** Mean over the batch of the identifier's negative log-likelihood (trie-constrained softmax). */
   public Tensor loss(List<Example> batch, double dropout) {
     Prepared p = prepare(batch);
@@ -139,13 +258,17 @@ public final class GenerativeModel implements AutoCloseable {
       }
     }
     return new Prepared(input(batch), Tensors.fromLongs(inputs, b, depth), Tensors.fromLongs(targets, b * depth),
-        Tensors.fromFloats(bias, b, depth, vocab));
+        Tensors.fromFloats(bias, b, depth, vocab), transitionRows(batch));
   }
 
   /** The loss of {@link #loss} from encoder states already computed (they may be a detached copy). */
   public Tensor decoderLoss(Prepared p, Tensor states, Tensor mask, double dropout) {
     long b = p.decoderInputs().size(0), depth = ids.depth(), vocab = ids.vocabulary();
     Tensor logits = decoder.forward(p.decoderInputs(), states, mask, dropout).add(p.allowed());
+    Tensor prior = transitionLogits(p.transitions()); // atomic ids: depth 1, so it broadcasts over [B, 1, V]
+    if (prior != null) {
+      logits = logits.add(prior);
+    }
     Tensor perToken = torch.cross_entropy_loss(logits.view(b * depth, vocab), p.targets());
     return perToken.mul(new Scalar(depth));
   }
@@ -154,20 +277,44 @@ public final class GenerativeModel implements AutoCloseable {
   public float[][] scoreAll(List<Example> batch) {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Encoded enc = encode(batch, 0);
-      return ids.scheme == ItemIds.Scheme.ATOMIC ? atomicScores(enc, batch.size()) : semanticScores(enc, batch.size());
+      return ids.scheme == ItemIds.Scheme.ATOMIC ? atomicScores(enc, batch) : semanticScores(enc, batch.size());
     }
   }
 
-  private float[][] atomicScores(Encoded enc, int b) {
-    long[] bos = new long[b];
-    Tensor logits = decoder.forward(Tensors.fromLongs(bos, b, 1), enc.states(), enc.mask(), 0).select(1, 0)
-        .narrow(1, 1, items.size()).log_softmax(1);
-    float[] flat = Tensors.toFloats(logits);
+  /**
+   * The decoder's logits over the catalogue without the transition term, per example [B][N]
+   * (atomic ids; no gradients): what {@link #scoreAll} normalises after adding the prior.
+   */
+  public float[][] itemLogits(List<Example> batch) {
+    if (ids.scheme != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalStateException("item logits need atomic ids (one logit per item)");
+    }
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Encoded enc = encode(batch, 0);
+      long[] bos = new long[batch.size()];
+      Tensor logits = decoder.forward(Tensors.fromLongs(bos, batch.size(), 1), enc.states(), enc.mask(), 0)
+          .select(1, 0).narrow(1, 1, items.size());
+      return rows(Tensors.toFloats(logits), batch.size());
+    }
+  }
+
+  private float[][] rows(float[] flat, int b) {
     float[][] out = new float[b][];
     for (int i = 0; i < b; i++) {
       out[i] = Arrays.copyOfRange(flat, i * items.size(), (i + 1) * items.size());
     }
     return out;
+  }
+
+  private float[][] atomicScores(Encoded enc, List<Example> batch) {
+    int b = batch.size();
+    long[] bos = new long[b];
+    Tensor logits = decoder.forward(Tensors.fromLongs(bos, b, 1), enc.states(), enc.mask(), 0);
+    Tensor prior = transitionLogits(transitionRows(batch));
+    if (prior != null) {
+      logits = logits.add(prior);
+    }
+    return rows(Tensors.toFloats(logits.select(1, 0).narrow(1, 1, items.size()).log_softmax(1)), b);
   }
 
   /**
@@ -218,6 +365,8 @@ public final class GenerativeModel implements AutoCloseable {
   public List<ScoredItem> topK(Example example, int k, int beamWidth) {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Encoded enc = encode(List.of(example), 0);
+      Tensor prior = transitionLogits(transitionRows(List.of(example)));
+      float[] first = prior == null ? null : Tensors.toFloats(prior); // atomic ids: the only step
       List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), ids.depth(), beamWidth, k, prefixes -> {
         int p = prefixes.size(), len = prefixes.get(0).size() + 1;
         long[] tokens = new long[p * len];
@@ -233,6 +382,11 @@ public final class GenerativeModel implements AutoCloseable {
         float[][] rows = new float[p][];
         for (int i = 0; i < p; i++) {
           rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+          if (first != null && len == 1) {
+            for (int v = 0; v < vocab; v++) {
+              rows[i][v] += first[v];
+            }
+          }
         }
         return rows;
       });

@@ -83,6 +83,11 @@ public final class ItemDecoder {
     }
   }
 
+  /** The output layer's bias [V], the parameter itself. */
+  public Tensor outputBias() {
+    return p("output_bias");
+  }
+
   /** The identifier token embedding table [V, width] (also the output layer), the parameter itself. */
   public Tensor tokenEmbeddings() {
     return p("token_embedding");

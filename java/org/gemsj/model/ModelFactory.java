@@ -16,18 +16,19 @@ public final class ModelFactory {
   /**
    * Structure choices; {@code decoderWidth} 0 means the encoder's width. {@code input} null (a run
    * configured before item tokens) means TITLES; {@code itemPrior}: start each atomic identifier's
-   * output bias at ln(1 + its training-target count) instead of 0.
+   * output bias at ln(1 + its training-target count) instead of 0; {@code transitionPrior}: add the
+   * item-to-item prior ({@link TransitionPrior}) to the identifier softmax (both need atomic ids).
    */
   public record Options(Backbone backbone, ItemIds.Scheme ids, int levels, int codebook, int decoderLayers,
       int decoderWidth, int decoderHeads, int decoderFfn, int maxTokens, int historyLength,
-      ModelInputs.Format input, boolean itemPrior) {
+      ModelInputs.Format input, boolean itemPrior, boolean transitionPrior) {
     public Options {
       input = input == null ? ModelInputs.Format.TITLES : input;
     }
 
     public static Options defaults(Backbone backbone) {
       return new Options(backbone, ItemIds.Scheme.ATOMIC, 3, 16, 1, 0, 6, 1024, 64, 20, ModelInputs.Format.ITEMS,
-          true);
+          true, true);
     }
   }
 
@@ -75,9 +76,9 @@ public final class ModelFactory {
       throw new IllegalArgumentException("item tokens in the input are the decoder's identifier embeddings, so "
           + "--decoder-width must equal the encoder's width (" + hidden + "), got " + width);
     }
-    if (o.itemPrior() && o.ids() != ItemIds.Scheme.ATOMIC) {
-      throw new IllegalArgumentException("the popularity prior (--item-prior popularity) needs --ids atomic: "
-          + "semantic ids have no per-item bias");
+    if ((o.itemPrior() || o.transitionPrior()) && o.ids() != ItemIds.Scheme.ATOMIC) {
+      throw new IllegalArgumentException("the item prior (--item-prior " + (o.transitionPrior() ? "transitions"
+          : "popularity") + ") needs --ids atomic: semantic ids have no per-item logit");
     }
     DecoderConfig dc = new DecoderConfig(o.decoderLayers(), width, o.decoderHeads(), o.decoderFfn(),
         ids.vocabulary(), ids.depth());
@@ -94,7 +95,7 @@ public final class ModelFactory {
     }
     ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength(),
         o.input());
-    return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items), itemVectors);
+    return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items, null), itemVectors);
   }
 
   /** Rows as an n x d float tensor (also what the item-vector cache stores). */

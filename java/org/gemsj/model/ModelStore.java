@@ -15,8 +15,9 @@ import org.gemsj.io.AtomicFiles;
 
 /**
  * A trained model as a self-contained directory: config.json (structure), items.json (the
- * catalogue and each item's identifier tokens) and weights.bin. Nothing else (no training data)
- * is needed to load it; the tokenizer comes with the backbone's jar.
+ * catalogue and each item's identifier tokens), weights.bin and, with the item-to-item prior,
+ * transitions.json. Nothing else (no training data) is needed to load it; the tokenizer comes
+ * with the backbone's jar.
  */
 public final class ModelStore {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -46,6 +47,9 @@ public final class ModelStore {
       AtomicFiles.write(staging.resolve("items.json"),
           JSON.writeValueAsBytes(new SavedIds(ids.scheme, ids.levels, ids.codebook, ids.suffixes, items)));
       ParamFile.write(staging.resolve("weights.bin"), weights);
+      if (model.transitions() != null) {
+        model.transitions().save(staging.resolve(TransitionPrior.FILE));
+      }
     });
   }
 
@@ -68,6 +72,12 @@ public final class ModelStore {
     Params params = ParamFile.read(dir.resolve("weights.bin"));
     BertEncoder encoder = BertEncoder.attach(config.encoder(), params, "encoder.");
     ItemDecoder decoder = ItemDecoder.attach(config.decoder(), params, "decoder.");
-    return new GenerativeModel(config, params, encoder, decoder, ids, items);
+    Path table = dir.resolve(TransitionPrior.FILE);
+    TransitionPrior transitions = Files.isRegularFile(table) ? TransitionPrior.load(table, items.size()) : null;
+    if ((transitions != null) != params.has(TransitionPrior.SCALE)) {
+      throw new IOException(dir + ": " + (transitions != null ? "weights.bin lacks " + TransitionPrior.SCALE
+          : TransitionPrior.FILE + " is missing") + " (the model was saved incompletely)");
+    }
+    return new GenerativeModel(config, params, encoder, decoder, ids, items, transitions);
   }
 }

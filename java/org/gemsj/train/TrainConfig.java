@@ -103,9 +103,9 @@ public record TrainConfig(
       throw new IllegalArgumentException("need --history >= 1, --decoder-layers >= 1, --decoder-width >= 1 "
           + "(or the default), --decoder-heads >= 1, --decoder-ffn >= 1");
     }
-    if (model.itemPrior() && model.ids() != org.gemsj.model.ItemIds.Scheme.ATOMIC) {
-      throw new IllegalArgumentException("--item-prior popularity needs --ids atomic (semantic ids have no per-item "
-          + "bias): pass --item-prior none");
+    if ((model.itemPrior() || model.transitionPrior()) && model.ids() != org.gemsj.model.ItemIds.Scheme.ATOMIC) {
+      throw new IllegalArgumentException("--item-prior " + (model.transitionPrior() ? "transitions" : "popularity")
+          + " needs --ids atomic (semantic ids have no per-item logit): pass --item-prior none");
     }
     if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && (model.levels() < 1 || model.codebook() < 2)) {
       throw new IllegalArgumentException("semantic ids need --levels >= 1 and --codebook >= 2");

@@ -172,6 +172,10 @@ public final class Trainer {
       if (config.model().itemPrior()) { // a resumed run's checkpoint replaces it
         model.initItemPrior(PopularityScorer.fromTrainTargets(dataset.items(), split.train()).counts());
       }
+      if (config.model().transitionPrior()) { // counted again on resume; its scales come from the checkpoint
+        log.printf("gems: item-to-item prior over the training transitions, rec scale starting at %.2f%n",
+            model.initTransitionPrior(split.train()));
+      }
       baselines = BaselineSuite.evaluate(model, built.itemVectors(), dataset, split, config.seed(), log);
       Map<String, Tensor> bases = null;
       if (config.usesNullSpace()) {
@@ -368,12 +372,19 @@ public final class Trainer {
     MetricsDoc doc;
     AtomicFiles.recoverDirectory(out.resolve(MODEL));
     try (GenerativeModel best = ModelStore.load(out.resolve(MODEL))) {
+      Map<String, Object> extra = new LinkedHashMap<>();
+      if (best.transitions() != null && !split.valid().isEmpty()) {
+        TransitionScaleSelection.Choice c = TransitionScaleSelection.select(best, split.valid(), config.seed(), log);
+        best.setTransitionScale(Task.REC, c.chosen());
+        ModelStore.save(best, out.resolve(MODEL)); // what serving loads is what the test measures
+        extra.put("transition_scale_rec_learned", c.learned());
+        extra.put("transition_scale_rec", c.chosen());
+      }
       ModelScorer scorer = new ModelScorer(config.name(), best);
       Evaluator evaluator = new Evaluator();
       EvalResult test = evaluator.evaluate(dataset.items(), split.test(), scorer, config.seed());
       EvalResult valid = split.valid().isEmpty() ? null
           : evaluator.evaluate(dataset.items(), split.valid(), scorer, config.seed());
-      Map<String, Object> extra = new LinkedHashMap<>();
       extra.put("best_step", state.bestStep());
       extra.put("steps", state.step());
       extra.put("optimizer_state_bytes", optimizerBytes);

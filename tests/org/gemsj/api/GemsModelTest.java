@@ -55,7 +55,7 @@ class GemsModelTest {
   static void saveAModel() throws Exception {
     catalogue = catalogue(40, RANDOM);
     ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.ITEMS, false);
+        32, 3, ModelInputs.Format.ITEMS, false, false);
     try (GenerativeModel fresh = ModelFactory.create(options, catalogue, RANDOM.nextLong())) {
       perturbDecoder(fresh, RANDOM); // a fresh decoder scores items nearly alike: make the ranking distinct
       ModelStore.save(fresh, dir.resolve("model"));

@@ -1,6 +1,7 @@
 package org.gemsj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.gemsj.train.TrainConfig;
@@ -76,14 +77,26 @@ class TrainCommandConfigTest {
     TrainConfig plain = parse("--data", "d", "--out", "o");
     assertEquals(org.gemsj.model.ModelInputs.Format.ITEMS, plain.model().input());
     assertEquals(true, plain.model().itemPrior());
+    assertEquals(true, plain.model().transitionPrior());
+    TrainConfig popularity = parse("--data", "d", "--out", "o", "--item-prior", "popularity");
+    assertEquals(true, popularity.model().itemPrior());
+    assertEquals(false, popularity.model().transitionPrior());
     TrainConfig titles = parse("--data", "d", "--out", "o", "--history-text", "titles", "--item-prior", "none");
     assertEquals(org.gemsj.model.ModelInputs.Format.ITEMS_AND_TITLES, titles.model().input());
     assertEquals(false, titles.model().itemPrior());
-    assertEquals(false, parse("--data", "d", "--out", "o", "--ids", "semantic").model().itemPrior());
+    assertEquals(false, titles.model().transitionPrior());
+    TrainConfig semantic = parse("--data", "d", "--out", "o", "--ids", "semantic");
+    assertEquals(false, semantic.model().itemPrior());
+    assertEquals(false, semantic.model().transitionPrior());
     assertEquals(org.gemsj.model.ModelInputs.Format.TITLES,
         parse("--data", "d", "--out", "o", "--history-text", "titles-only").model().input());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> parse("--data", "d", "--out", "o", "--item-prior", "bm25"));
-    assertEquals("--item-prior must be popularity or none, got 'bm25'", e.getMessage());
+    assertEquals("--item-prior must be transitions, popularity or none, got 'bm25'", e.getMessage());
+    IllegalArgumentException semanticPrior = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> parse("--data", "d", "--out", "o", "--ids", "semantic", "--item-prior", "transitions"));
+    assertTrue(semanticPrior.getMessage().contains("--item-prior transitions needs --ids atomic"),
+        semanticPrior.getMessage());
   }
 }

@@ -41,7 +41,7 @@ class GenerativeModelTest {
   }
 
   private static ModelFactory.Options options(ItemIds.Scheme scheme) {
-    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false);
+    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false, false);
   }
 
   @Test
@@ -142,13 +142,84 @@ class GenerativeModelTest {
     }
   }
 
+  @Test
+  void transitionPriorAddsEachTasksScaledLogCountsAndSurvivesSaveLoad() throws IOException {
+    Random r = new Random(System.nanoTime());
+    int n = 11;
+    List<Item> items = catalogue(n, r);
+    List<Example> train = new ArrayList<>();
+    for (int k = 0; k < 80; k++) { // newest history items among i0..i3, so each is followed several times
+      train.add(new Example("u" + k, r.nextBoolean() ? Task.REC : Task.SEARCH,
+          List.of("i" + r.nextInt(n), "i" + r.nextInt(4)), "warm tent", "i" + r.nextInt(n), k));
+    }
+    int[] followers = new int[n]; // what the prior should count for a history ending in i2
+    for (Example e : train) {
+      if (e.history().get(1).equals("i2")) {
+        followers[Integer.parseInt(e.target().substring(1))]++;
+      }
+    }
+    Example rec = new Example("v", Task.REC, List.of("i5", "i2"), null, "i4", 0);
+    Example search = new Example("v", Task.SEARCH, List.of("i5", "i2"), "warm tent", "i7", 0);
+    Example cold = new Example("v", Task.REC, List.of(), null, "i4", 0); // no history: no prior
+    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      perturbDecoder(model, r);
+      float[][] plain = model.scoreAll(List.of(search, rec, cold));
+      model.initTransitionPrior(train);
+      float[] scales = {(float) r.nextGaussian(), 0.5f + r.nextFloat()};
+      try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        model.params.get(TransitionPrior.SCALE).copy_(org.gemsj.torch.Tensors.fromFloats(scales, 2));
+      }
+      float[][] scored = model.scoreAll(List.of(search, rec, cold));
+      for (int t = 0; t < 2; t++) { // reference: log-softmax of (plain log-probabilities + scale * ln(1 + count))
+        double[] logits = new double[n];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int j = 0; j < n; j++) {
+          logits[j] = plain[t][j] + scales[t] * Math.log1p(followers[j]);
+          max = Math.max(max, logits[j]);
+        }
+        for (double l : logits) {
+          sum += Math.exp(l - max);
+        }
+        for (int j = 0; j < n; j++) {
+          assertEquals(logits[j] - max - Math.log(sum), scored[t][j], 1e-4, "task " + t + " item " + j);
+        }
+      }
+      assertArrayEquals(plain[2], scored[2], 1e-5f);
+      List<ScoredItem> top = model.topK(rec, 4, n);
+      for (ScoredItem s : top) {
+        assertEquals(scored[1][model.indexOf(s.id())], s.score(), 1e-4);
+      }
+      try (PointerScope scope = new PointerScope()) {
+        var loss = model.loss(List.of(rec), 0);
+        assertEquals(-scored[1][4], loss.item_double(), 1e-4);
+        loss.backward();
+        float[] grad = org.gemsj.torch.Tensors.toFloats(model.params.get(TransitionPrior.SCALE).grad());
+        assertEquals(0f, grad[0]); // a rec example moves only the rec scale
+        assertTrue(Math.abs(grad[1]) > 1e-6, "the rec scale is learned");
+      }
+      ModelStore.save(model, dir.resolve("model"));
+      try (GenerativeModel loaded = ModelStore.load(dir.resolve("model"))) {
+        float[][] again = loaded.scoreAll(List.of(search, rec, cold));
+        for (int t = 0; t < 3; t++) {
+          assertArrayEquals(scored[t], again[t], 1e-6f);
+        }
+      }
+      Files.delete(dir.resolve("model").resolve(TransitionPrior.FILE));
+      IOException e = assertThrows(IOException.class, () -> ModelStore.load(dir.resolve("model")));
+      assertTrue(e.getMessage().contains(TransitionPrior.FILE), e.getMessage());
+    }
+    try (GenerativeModel semantic = ModelFactory.create(options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
+      assertThrows(IllegalStateException.class, () -> semantic.initTransitionPrior(train));
+    }
+  }
+
   /** A model saved before item tokens has no "input" in config.json: it loads and reads titles, as it was trained. */
   @Test
   void modelsSavedBeforeItemTokensStillLoadAndReadTitles() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(8, r);
     ModelFactory.Options titles = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.TITLES, false);
+        32, 3, ModelInputs.Format.TITLES, false, false);
     try (GenerativeModel model = ModelFactory.create(titles, items, r.nextLong())) {
       perturbDecoder(model, r);
       Example e = new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", "i7", 0);
@@ -169,7 +240,7 @@ class GenerativeModelTest {
   @Test
   void itemTokensNeedTheDecoderAsWideAsTheEncoder() {
     ModelFactory.Options narrow = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 128, 4, 128,
-        32, 3, ModelInputs.Format.ITEMS, false);
+        32, 3, ModelInputs.Format.ITEMS, false, false);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ModelFactory.create(narrow, catalogue(4, new Random(1)), 1));
     assertTrue(e.getMessage().contains("--decoder-width"), e.getMessage());
