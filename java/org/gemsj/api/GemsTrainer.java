@@ -11,6 +11,7 @@ import org.gemsj.eval.MetricsDoc;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelInputs;
+import org.gemsj.optim.Decomposition;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.TrainListener;
 import org.gemsj.train.TrainMethod;
@@ -98,6 +99,7 @@ public final class GemsTrainer {
     private Integer rankTask; // null: rankShared / 2
     private int refreshInterval = 200;
     private boolean refreshWarmup = false;
+    private Decomposition decomposition = Decomposition.REFERENCE;
     private double alpha = 1.0;
     private int loraRank = 16;
     private double loraAlpha = 32;
@@ -148,6 +150,9 @@ public final class GemsTrainer {
     public Builder refreshInterval(int n) { refreshInterval = n; return this; }
     /** Extra basis refreshes at steps 1 + 2^k below the interval (GemsConfig#refreshWarmup). */
     public Builder refreshWarmup(boolean on) { refreshWarmup = on; return this; }
+    /** gems: reference (default) or complementary subspaces ({@link Decomposition}). */
+    public Builder decomposition(String cliName) { decomposition = Decomposition.fromCli(cliName); return this; }
+    public Builder decomposition(Decomposition d) { decomposition = Objects.requireNonNull(d, "decomposition"); return this; }
     public Builder alpha(double v) { alpha = v; return this; }
     public Builder loraRank(int r) { loraRank = r; return this; }
     public Builder loraAlpha(double v) { loraAlpha = v; return this; }
@@ -203,7 +208,7 @@ public final class GemsTrainer {
       TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
           or(lr, defaultLr), decoderLr, 0.05, 0.01, 0.1, rankShared, or(rankTask, Math.max(1, rankShared / 2)),
           refreshInterval, alpha, loraRank, loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cache, evalEvery,
-          patience, checkpointEvery, validLimit, refreshWarmup);
+          patience, checkpointEvery, validLimit, refreshWarmup, decomposition);
       c.check();
       return c;
     }

@@ -53,6 +53,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--refresh-warmup", description = "gems/galore: also refresh the bases at steps 2, 3, 5, 9, 17, ... "
       + "below --refresh, while the fresh decoder's gradients settle")
   boolean refreshWarmup;
+  @Option(names = "--decomposition", description = "gems: reference (default): shared basis from the mixed "
+      + "gradient, task bases from each task's own; complementary: shared basis from where the tasks' gradients "
+      + "agree, task bases from what it leaves out (docs/METHOD.md)") String decomposition;
   @Option(names = "--alpha", description = "GEMS/GaLore update scale (default 1)") Double alpha;
   @Option(names = "--lora-rank", description = "LoRA rank (default 16)") Integer loraRank;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default 32)") Double loraAlpha;
@@ -174,6 +177,7 @@ final class TrainCommand implements Callable<Integer> {
     set(rankTask, b::rankTask);
     set(refresh, b::refreshInterval);
     b.refreshWarmup(refreshWarmup);
+    set(decomposition, b::decomposition);
     set(alpha, b::alpha);
     set(loraRank, b::loraRank);
     set(loraAlpha, b::loraAlpha);

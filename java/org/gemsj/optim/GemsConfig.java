@@ -14,6 +14,8 @@ package org.gemsj.optim;
  * @param nullSpace project gradients and updates away from the protected directions that
  *     {@link GemsOptimizer#setNullBasis} provides (every targeted weight needs one)
  * @param seed seeds the randomized basis refresh
+ * @param decomposition how a refresh splits the gradients into the shared and task subspaces;
+ *     REFERENCE when null (a config saved before the option existed)
  */
 public record GemsConfig(
     Method method,
@@ -31,9 +33,11 @@ public record GemsConfig(
     MomentPolicy momentPolicy,
     BasisMethod basisMethod,
     long seed,
-    boolean refreshWarmup) {
+    boolean refreshWarmup,
+    Decomposition decomposition) {
 
   public GemsConfig {
+    decomposition = decomposition == null ? Decomposition.REFERENCE : decomposition;
     if (method == null || schedule == null || gating == null || momentPolicy == null || basisMethod == null) {
       throw new IllegalArgumentException("method, schedule, gating, momentPolicy and basisMethod are required");
     }
@@ -86,6 +90,7 @@ public record GemsConfig(
     b.basisMethod = basisMethod;
     b.seed = seed;
     b.refreshWarmup = refreshWarmup;
+    b.decomposition = decomposition;
     return b;
   }
 
@@ -107,6 +112,7 @@ public record GemsConfig(
     private BasisMethod basisMethod = BasisMethod.AUTO;
     private long seed = 0;
     private boolean refreshWarmup = false;
+    private Decomposition decomposition = Decomposition.REFERENCE; // until validation compares the two
 
     public Builder method(Method v) { method = v; return this; }
     public Builder rankShared(int v) { rankShared = v; return this; }
@@ -123,10 +129,11 @@ public record GemsConfig(
     public Builder basisMethod(BasisMethod v) { basisMethod = v; return this; }
     public Builder seed(long v) { seed = v; return this; }
     public Builder refreshWarmup(boolean v) { refreshWarmup = v; return this; }
+    public Builder decomposition(Decomposition v) { decomposition = v; return this; }
 
     public GemsConfig build() {
       return new GemsConfig(method, rankShared, rankTask, refreshInterval, alpha, schedule, weightDecay,
-          beta1, beta2, eps, gating, nullSpace, momentPolicy, basisMethod, seed, refreshWarmup);
+          beta1, beta2, eps, gating, nullSpace, momentPolicy, basisMethod, seed, refreshWarmup, decomposition);
     }
   }
 }

@@ -175,7 +175,8 @@ public final class GemsOptimizer {
         if (refresh) {
           Tensor shared = shared(gs, search.count(), gr, rec.count());
           long seed = config.seed() * 1_000_003L + i * 7919L + s.refreshes;
-          double e = s.refresh(new Tensor[] {shared, gs, gr}, config.basisMethod(), config.momentPolicy(), seed);
+          double e = s.refresh(new Tensor[] {shared, gs, gr}, config.decomposition(), config.basisMethod(),
+              config.momentPolicy(), seed);
           lowest = Double.isNaN(lowest) ? e : Math.min(lowest, e);
         }
         s.step(new FusedStep.Task(gs, search.count(), gates[0]), new FusedStep.Task(gr, rec.count(), gates[1]), t, hyper);

@@ -61,13 +61,36 @@ final class SubspaceState {
   }
 
   /**
-   * New bases from this step's gradients (shared, search, rec; an absent task's basis follows
-   * the shared gradient), projected off the protected directions first. Returns the lowest
-   * captured-energy fraction among the blocks.
+   * New bases from this step's gradients {@code grads} = (shared, search, rec; an absent task's is
+   * null), projected off the protected directions first, then the moments carried over by
+   * {@code policy}. REFERENCE: each block is the top SVD of its own gradient (an absent task's
+   * follows the shared gradient); returns the lowest captured-energy fraction among the blocks.
+   * COMPLEMENTARY: {@link ComplementaryBases}; without task subspaces (r_task = 0) it is
+   * REFERENCE, i.e. GaLore, since there is nothing for the shared basis to be complementary to.
    */
-  double refresh(Tensor[] grads, BasisMethod method, MomentPolicy policy, long seed) {
+  double refresh(Tensor[] grads, Decomposition decomposition, BasisMethod method, MomentPolicy policy, long seed) {
+    BasisRefresh.Method how = method.randomizedFor(m, n) ? BasisRefresh.Method.RANDOMIZED : BasisRefresh.Method.EXACT;
+    Tensor[] old = new Tensor[3];
+    for (int block = 0; block < 3; block++) {
+      if (rank(block) > 0 && policy == MomentPolicy.REPROJECT && refreshes > 0) {
+        old[block] = basisBlock(block).clone();
+      }
+    }
+    double lowest = decomposition == Decomposition.COMPLEMENTARY && rankTask > 0
+        ? ComplementaryBases.refresh(grads[1], grads[2], nullBasis,
+            new Tensor[] {basisBlock(0), basisBlock(1), basisBlock(2)}, right, how, seed)
+        : referenceBases(grads, how, seed);
+    for (int block = 0; block < 3; block++) {
+      if (rank(block) > 0) {
+        carryMoments(block, old[block], policy);
+      }
+    }
+    refreshes++;
+    return lowest;
+  }
+
+  private double referenceBases(Tensor[] grads, BasisRefresh.Method how, long seed) {
     double lowest = 1.0;
-    boolean randomized = method.randomizedFor(m, n);
     for (int block = 0; block < 3; block++) {
       if (rank(block) == 0) {
         continue;
@@ -76,25 +99,26 @@ final class SubspaceState {
       if (nullBasis != null) {
         g = g.sub(nullBasis.mm(nullBasis.t().mm(g)));
       }
-      Tensor old = policy == MomentPolicy.REPROJECT && refreshes > 0 ? basisBlock(block).clone() : null;
-      double energy = BasisRefresh.refresh(g, rank(block),
-          randomized ? BasisRefresh.Method.RANDOMIZED : BasisRefresh.Method.EXACT,
-          BasisRefresh.Options.defaults(seed * 31 + block), basisBlock(block));
+      double energy = BasisRefresh.refresh(g, rank(block), how, BasisRefresh.Options.defaults(seed * 31 + block),
+          basisBlock(block));
       lowest = Math.min(lowest, energy);
-      Tensor mBlock = expAvg.narrow(0, offset(block), rank(block));
-      Tensor vBlock = expAvgSq.narrow(0, offset(block), rank(block));
-      if (old != null) {
-        Tensor fresh = basisBlock(block);
-        Tensor change = right ? fresh.mm(old.t()) : fresh.t().mm(old); // coordinates old -> new
-        mBlock.copy_(change.mm(mBlock));
-        vBlock.copy_(change.square().mm(vBlock));
-      } else if (policy == MomentPolicy.RESET) {
-        mBlock.zero_();
-        vBlock.zero_();
-      }
     }
-    refreshes++;
     return lowest;
+  }
+
+  /** Moments of {@code block} after its basis changed from {@code old} (null: first refresh or not REPROJECT). */
+  private void carryMoments(int block, Tensor old, MomentPolicy policy) {
+    Tensor mBlock = expAvg.narrow(0, offset(block), rank(block));
+    Tensor vBlock = expAvgSq.narrow(0, offset(block), rank(block));
+    if (old != null) {
+      Tensor fresh = basisBlock(block);
+      Tensor change = right ? fresh.mm(old.t()) : fresh.t().mm(old); // coordinates old -> new
+      mBlock.copy_(change.mm(mBlock));
+      vBlock.copy_(change.square().mm(vBlock));
+    } else if (policy == MomentPolicy.RESET) {
+      mBlock.zero_();
+      vBlock.zero_();
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ public final class JobSpecs {
   private static final Set<String> METHODS = Set.of("gems", "galore", "lora", "full");
   private static final Set<String> BACKBONES = Set.of("minilm", "bge-small");
   private static final Set<String> IDS = Set.of("atomic", "semantic");
+  private static final Set<String> DECOMPOSITIONS = Set.of("reference", "complementary");
 
   private JobSpecs() {}
 
@@ -23,6 +24,7 @@ public final class JobSpecs {
     oneOf("spec.method", spec.getMethod(), METHODS);
     oneOf("spec.backbone", spec.getBackbone(), BACKBONES);
     oneOf("spec.ids", spec.getIds(), IDS);
+    oneOf("spec.decomposition", spec.getDecomposition(), DECOMPOSITIONS);
     range("spec.steps", spec.getSteps(), 1_000_000);
     range("spec.batch_size", spec.getBatchSize(), 4096);
     rate("spec.lr", spec.getLr());
@@ -76,6 +78,7 @@ public final class JobSpecs {
     if (spec.getSingleSubspace()) {
       a.add("--single-subspace");
     }
+    text(a, "--decomposition", spec.getDecomposition());
     num(a, "--lora-rank", spec.getLoraRank());
     num(a, "--history", spec.getHistory());
     num(a, "--max-tokens", spec.getMaxTokens());

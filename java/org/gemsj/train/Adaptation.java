@@ -56,7 +56,7 @@ public final class Adaptation {
         boolean single = config.method() == TrainMethod.GALORE || config.singleSubspace();
         encoder.method(single ? Method.GALORE : Method.GEMS).rankShared(config.rankShared())
             .rankTask(config.rankTask()).refreshInterval(config.refreshInterval()).alpha(config.alpha())
-            .refreshWarmup(config.refreshWarmup())
+            .refreshWarmup(config.refreshWarmup()).decomposition(config.decomposition())
             .nullSpace(config.usesNullSpace());
         targeted.forEach(n -> encTargeted.add(param(n, model.params.get(n))));
         encoderOthers.forEach(n -> encOthers.add(param(n, model.params.get(n))));

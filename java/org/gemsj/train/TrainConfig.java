@@ -2,6 +2,7 @@ package org.gemsj.train;
 
 import java.nio.file.Path;
 import org.gemsj.model.ModelFactory;
+import org.gemsj.optim.Decomposition;
 
 /**
  * One training run's settings. {@link #name()} is the method as written on the command line
@@ -14,6 +15,8 @@ import org.gemsj.model.ModelFactory;
  * @param validLimit validation examples per task used during training (all at the end)
  * @param refreshWarmup GEMS/GaLore: extra basis refreshes early in training ({@link
  *     org.gemsj.optim.GemsConfig#refreshWarmup})
+ * @param decomposition GEMS: how a refresh splits the gradients into the shared and task
+ *     subspaces ({@link Decomposition}); REFERENCE when absent from a saved train_config.json
  */
 public record TrainConfig(
     Path data,
@@ -44,13 +47,19 @@ public record TrainConfig(
     int patience,
     int checkpointEvery,
     int validLimit,
-    boolean refreshWarmup) {
+    boolean refreshWarmup,
+    Decomposition decomposition) {
+
+  public TrainConfig {
+    decomposition = decomposition == null ? Decomposition.REFERENCE : decomposition; // runs saved before the option
+  }
 
   public String name() {
     if (method != TrainMethod.GEMS) {
       return method.cliName;
     }
-    return "gems" + (noNullSpace ? " --no-null-space" : "") + (singleSubspace ? " --single-subspace" : "");
+    return "gems" + (noNullSpace ? " --no-null-space" : "") + (singleSubspace ? " --single-subspace" : "")
+        + (decomposition == Decomposition.COMPLEMENTARY ? " --decomposition complementary" : "");
   }
 
   /**
@@ -64,7 +73,7 @@ public record TrainConfig(
     return new TrainConfig(newData, abs, method, noNullSpace, singleSubspace, model, steps, batchSize, seed, lr,
         decoderLr, warmupFraction, weightDecay, dropout, rankShared, rankTask, refreshInterval, alpha, loraRank,
         loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cacheDir, evalEvery, patience, checkpointEvery,
-        validLimit, refreshWarmup);
+        validLimit, refreshWarmup, decomposition);
   }
 
   /** Whether gradients and updates are kept out of the protected (knowledge) directions. */
@@ -81,6 +90,10 @@ public record TrainConfig(
     }
     if (method != TrainMethod.GEMS && (singleSubspace || noNullSpace)) {
       throw new IllegalArgumentException("--no-null-space and --single-subspace are ablations of --method gems");
+    }
+    if (decomposition == Decomposition.COMPLEMENTARY && (method != TrainMethod.GEMS || singleSubspace || rankTask < 1)) {
+      throw new IllegalArgumentException("--decomposition complementary splits the task subspaces off the shared one: "
+          + "it needs --method gems with --rank-task >= 1 and no --single-subspace");
     }
     if (!(nullSpaceEnergy > 0 && nullSpaceEnergy < 1)) {
       throw new IllegalArgumentException("--null-space-energy must be in (0, 1), got " + nullSpaceEnergy);
