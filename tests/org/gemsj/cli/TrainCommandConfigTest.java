@@ -18,6 +18,28 @@ class TrainCommandConfigTest {
   }
 
   @Test
+  void decomposition() throws Exception {
+    TrainConfig plain = parse("--data", "d", "--out", "o");
+    assertEquals(org.gemsj.optim.Decomposition.REFERENCE, plain.decomposition());
+    assertEquals("gems", plain.name());
+    TrainConfig complementary = parse("--data", "d", "--out", "o", "--decomposition", "complementary");
+    assertEquals(org.gemsj.optim.Decomposition.COMPLEMENTARY, complementary.decomposition());
+    assertEquals("gems --decomposition complementary", complementary.name());
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> parse("--data", "d", "--out", "o", "--decomposition", "shared"));
+    assertEquals("--decomposition must be reference or complementary, got 'shared'", bad.getMessage());
+    for (String[] without : new String[][] {{"--method", "lora"}, {"--single-subspace"}, {"--rank-task", "0"}}) {
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--data", "d", "--out", "o",
+          "--decomposition", "complementary"));
+      args.addAll(java.util.List.of(without));
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> parse(args.toArray(String[]::new)));
+      assertTrue(e.getMessage().contains("--decomposition complementary") && e.getMessage().contains("--rank-task >= 1"),
+          String.join(" ", without) + ": " + e.getMessage());
+    }
+  }
+
+  @Test
   void defaultsPresetAndOverrides() throws Exception {
     TrainConfig plain = parse("--data", "d", "--out", "o");
     assertEquals(TrainMethod.GEMS, plain.method());

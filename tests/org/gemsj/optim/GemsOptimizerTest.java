@@ -31,10 +31,16 @@ class GemsOptimizerTest {
   @ParameterizedTest(name = "moments {0}")
   @EnumSource(value = MomentPolicy.class, names = {"KEEP", "REPROJECT"})
   void gemsWithOneTaskIsGalore(MomentPolicy policy) {
+    for (Decomposition decomposition : Decomposition.values()) {
+      gemsWithOneTaskIsGalore(policy, decomposition);
+    }
+  }
+
+  private static void gemsWithOneTaskIsGalore(MomentPolicy policy, Decomposition decomposition) {
     ToyModel model = new ToyModel(11);
     ToyModel start = model.copy();
     GemsConfig config = GemsConfig.builder().method(Method.GEMS).rankShared(6).rankTask(3).refreshInterval(2)
-        .schedule(CONSTANT).momentPolicy(policy).basisMethod(BasisMethod.EXACT).build();
+        .schedule(CONSTANT).momentPolicy(policy).basisMethod(BasisMethod.EXACT).decomposition(decomposition).build();
     GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
     boolean reproject = policy == MomentPolicy.REPROJECT;
     GaloreReference ref1 = new GaloreReference(start.w1, 6, 2, 0.02, 1.0, 0.01, 1e-6, reproject);
@@ -48,7 +54,7 @@ class GemsOptimizerTest {
       ref2.step(search.grads().get("w2"), opt.subspaces().get(1).basis.narrow(1, 0, 6));
     }
     double e1 = relUpdateErr(model.w1, ref1.weight, start.w1), e2 = relUpdateErr(model.w2, ref2.weight, start.w2);
-    assertTrue(e1 < 1e-4 && e2 < 1e-4, "GaLore mismatch: " + e1 + ", " + e2);
+    assertTrue(e1 < 1e-4 && e2 < 1e-4, decomposition + ": GaLore mismatch: " + e1 + ", " + e2);
   }
 
   @Test
@@ -80,8 +86,13 @@ class GemsOptimizerTest {
 
   /** GEMS with both tasks, a null space and randomized refreshes, for the resume tests. */
   static GemsOptimizer gems(ToyModel model) {
+    return gems(model, Decomposition.REFERENCE);
+  }
+
+  static GemsOptimizer gems(ToyModel model, Decomposition decomposition) {
     GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
-        .basisMethod(BasisMethod.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5).build();
+        .basisMethod(BasisMethod.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5)
+        .decomposition(decomposition).build();
     GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
     org.bytedeco.pytorch.global.torch.manual_seed(77);
     opt.setNullBasis("w1", Ref.orthonormalColumns(48, 5));
@@ -95,19 +106,20 @@ class GemsOptimizerTest {
     }
   }
 
-  @Test
-  void saveAndLoadResumesExactly(@TempDir Path dir) throws IOException {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Decomposition.class)
+  void saveAndLoadResumesExactly(Decomposition decomposition, @TempDir Path dir) throws IOException {
     ToyModel straight = new ToyModel(13);
     ToyModel resumed = straight.copy();
-    GemsOptimizer a = gems(straight);
+    GemsOptimizer a = gems(straight, decomposition);
     run(a, 1, 8);
 
-    GemsOptimizer b = gems(resumed);
+    GemsOptimizer b = gems(resumed, decomposition);
     run(b, 1, 4);
     Path file = dir.resolve("optimizer.state");
     b.save(file);
     ToyModel restartedModel = resumed.copy(); // the model is saved by its owner; copy it as-is
-    GemsOptimizer c = gems(restartedModel);
+    GemsOptimizer c = gems(restartedModel, decomposition);
     c.load(file);
     assertEquals(4, c.stepCount());
     run(c, 5, 8);

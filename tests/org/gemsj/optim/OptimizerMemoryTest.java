@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.javacpp.Pointer;
 import org.gemsj.nativeops.NativeLibrary;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A long optimizer loop keeps its native memory flat: every step's temporaries are freed. The
@@ -12,10 +13,11 @@ import org.junit.jupiter.api.Test;
  * moves with the JVM heap, which grows and shrinks on its own, so it is only reported.
  */
 class OptimizerMemoryTest {
-  @Test
-  void nativeMemoryStaysFlat() {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Decomposition.class) // a refresh every 2 steps: 300 refreshes measured
+  void nativeMemoryStaysFlat(Decomposition decomposition) {
     ToyModel model = new ToyModel(21);
-    GemsOptimizer opt = GemsOptimizerTest.gems(model);
+    GemsOptimizer opt = GemsOptimizerTest.gems(model, decomposition);
     GemsOptimizerTest.run(opt, 1, 100); // warm-up: allocator pools and per-thread scratch
     System.gc();
     long heapBefore = NativeLibrary.nativeHeapBytes(), rssBefore = Pointer.physicalBytes();

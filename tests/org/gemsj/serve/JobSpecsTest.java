@@ -59,5 +59,17 @@ class JobSpecsTest {
     assertEquals("spec.batch_size", invalid(ok.toBuilder().setBatchSize(100_000).build()).field());
     assertEquals("spec.lr", invalid(ok.toBuilder().setLr(Double.NaN).build()).field());
     assertEquals("spec.decoder_width", invalid(ok.toBuilder().setDecoderWidth(100).setDecoderHeads(6).build()).field());
+    assertEquals("spec.decomposition", invalid(ok.toBuilder().setDecomposition("agreement").build()).field());
+  }
+
+  @Test
+  void passesTheDecompositionOn() throws Exception {
+    JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setDecomposition("complementary")
+        .build(), roots());
+    List<String> args = JobSpecs.trainArgs(spec, dir.resolve("out"), dir.resolve("cache"));
+    int at = args.indexOf("--decomposition");
+    assertTrue(at > 0 && args.get(at + 1).equals("complementary"), args.toString());
+    JobSpec plain = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").build(), roots());
+    assertTrue(!JobSpecs.trainArgs(plain, dir.resolve("out"), dir.resolve("cache")).contains("--decomposition"));
   }
 }
