@@ -59,6 +59,7 @@ final class ComplementaryBases {
     try (PointerScope scope = new PointerScope()) {
       Tensor[] g = {null, offProtected(gs, nullBasis), offProtected(gr, nullBasis)};
       boolean[] present = {false, isPresent(g[1]), isPresent(g[2])};
+      Tensor[] h = {null, present[1] ? shortSide(g[1], right) : null, present[2] ? shortSide(g[2], right) : null};
       long rankShared = rank(blocks[0], right), rankTask = rank(blocks[1], right);
       if (!present[1] && !present[2]) {
         for (Tensor b : blocks) {
@@ -67,7 +68,7 @@ final class ComplementaryBases {
         return 0;
       }
       if (present[1] && present[2]) {
-        Tensor shared = agreement(shortSide(g[1], right), shortSide(g[2], right), rankShared);
+        Tensor shared = agreement(h[1], h[2], rankShared);
         blocks[0].copy_(right ? shared.t() : shared);
       } else {
         // as GaLore's (and the reference's) refresh of a one-task batch, bit for bit
@@ -80,10 +81,9 @@ final class ComplementaryBases {
         if (!present[k]) {
           continue;
         }
-        Tensor h = shortSide(g[k], right);
-        double total = Tensors.norm(h);
-        Tensor own = residualBasis(h, u, total, rankTask, right, method, seed * 31 + k, blocks[k]);
-        double captured = Math.pow(Tensors.norm(u.t().mm(h)), 2) + Math.pow(Tensors.norm(own.t().mm(h)), 2);
+        double total = Tensors.norm(h[k]);
+        Tensor own = residualBasis(h[k], u, total, rankTask, right, method, seed * 31 + k, blocks[k]);
+        double captured = Math.pow(Tensors.norm(u.t().mm(h[k])), 2) + Math.pow(Tensors.norm(own.t().mm(h[k])), 2);
         lowest = Math.min(lowest, Math.min(1.0, captured / (total * total)));
       }
       if (present[1] != present[2]) {
@@ -116,7 +116,7 @@ final class ComplementaryBases {
   }
 
   /** s x rank: the top positive eigenvectors of S = H_s H_r^T + H_r H_s^T, zero columns after the kept ones. */
-  static Tensor agreement(Tensor hs, Tensor hr, long rank) {
+  private static Tensor agreement(Tensor hs, Tensor hr, long rank) {
     Tensor a = hs.mm(hr.t());
     Tensor sym = a.add(a.t()); // exactly symmetric, whatever the GEMM's rounding
     T_TensorTensor_T eig = torch.linalg_eigh(sym, "L"); // ascending eigenvalues
