@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.gemsj.data.Example;
 import org.gemsj.data.Task;
 import org.gemsj.eval.Evaluator;
@@ -63,17 +62,15 @@ final class TransitionScaleSelection {
     return new Choice(learned, learnedNdcg, best, bestNdcg);
   }
 
-  /** Rankings of logits + scale * ln(1 + count): the log-softmax would shift each row by a constant only. */
+  /**
+   * Ranks by logits + scale * ln(1 + count); the log-softmax would only shift each row by a
+   * constant. Only rec examples are passed to it.
+   */
   private static Scorer scorer(GenerativeModel model, Map<Example, float[]> logits, double scale) {
     return new Scorer() {
       @Override
       public String name() {
         return "transition scale " + scale;
-      }
-
-      @Override
-      public Set<Task> tasks() {
-        return Set.of(Task.REC);
       }
 
       @Override
