@@ -30,4 +30,18 @@ public record SeedStats(double mean, double std, int n) {
     }
     return Math.abs(mean - other.mean) > 2 * standardErrorOfDifference(other);
   }
+
+  /**
+   * {@code this.mean - reference.mean} as the study's tables write it: with its standard error and
+   * the verdict, or, with fewer than two seeds on either side, saying there is no standard error
+   * (a "± 0.0000" would read as a measured zero).
+   */
+  public String differenceText(SeedStats reference) {
+    double diff = mean - reference.mean;
+    if (n < 2 || reference.n < 2) {
+      return String.format(java.util.Locale.ROOT, "%+.4f (one seed: no standard error)", diff);
+    }
+    return String.format(java.util.Locale.ROOT, "%+.4f ± %.4f %s", diff, standardErrorOfDifference(reference),
+        exceedsNoise(reference) ? "**(exceeds noise)**" : "(within noise)");
+  }
 }

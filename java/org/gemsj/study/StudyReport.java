@@ -298,8 +298,7 @@ final class StudyReport {
       for (String task : TASKS) {
         SeedStats a = stats(m, r -> r.metric("test", task, "ndcg@10"));
         SeedStats g = stats(ref, r -> r.metric("test", task, "ndcg@10"));
-        md.append(String.format(" | %+.4f ± %.4f %s", a.mean() - g.mean(), a.standardErrorOfDifference(g),
-            a.exceedsNoise(g) ? "**(exceeds noise)**" : "(within noise)"));
+        md.append(" | ").append(a.differenceText(g));
       }
       md.append(" |\n");
     }

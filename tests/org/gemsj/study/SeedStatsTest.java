@@ -31,4 +31,15 @@ class SeedStatsTest {
     assertTrue(far.exceedsNoise(a), "symmetric");
     assertFalse(SeedStats.of(List.of(0.1)).exceedsNoise(SeedStats.of(List.of(0.9))), "one seed says nothing");
   }
+
+  @Test
+  void differenceTextSaysWhenThereIsNoStandardError() {
+    SeedStats a = SeedStats.of(List.of(0.40, 0.42, 0.44));
+    SeedStats near = SeedStats.of(List.of(0.43, 0.45, 0.47));
+    SeedStats far = SeedStats.of(List.of(0.48, 0.50, 0.52));
+    assertEquals("+0.0300 ± 0.0163 (within noise)", near.differenceText(a));
+    assertEquals("-0.0800 ± 0.0163 **(exceeds noise)**", a.differenceText(far));
+    assertEquals("+0.0800 (one seed: no standard error)", SeedStats.of(List.of(0.5)).differenceText(a));
+    assertEquals("-0.0800 (one seed: no standard error)", a.differenceText(SeedStats.of(List.of(0.5))));
+  }
 }
