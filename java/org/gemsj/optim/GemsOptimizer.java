@@ -127,7 +127,10 @@ public final class GemsOptimizer {
         throw new IllegalArgumentException("null basis of '" + name + "' must have orthonormal columns: |K^T K - I| = "
             + offOrthonormal);
       }
-      s.nullBasis = Tensors.keep(copy);
+      // I - K K^T leaks along span(K) by about |K^T K - I|: re-orthonormalise (same span, float64
+      // QR) so the documented bound |K^T dW| / |dW| < 1e-5 holds for any accepted K
+      Tensor q = torch.linalg_qr(copy.to(torch.ScalarType.Double), "reduced").get0();
+      s.nullBasis = Tensors.keep(q.to(torch.ScalarType.Float).contiguous());
     }
   }
 

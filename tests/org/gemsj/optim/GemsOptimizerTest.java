@@ -156,6 +156,29 @@ class GemsOptimizerTest {
     assertTrue(leak1 < 1e-5 && leak2 < 1e-5, "|K^T (W - W0)| / |W - W0| = " + leak1 + ", " + leak2);
   }
 
+  /** A K accepted as orthonormal within the tolerance (not exactly) still protects its span to 1e-5. */
+  @Test
+  void aNearlyOrthonormalNullBasisStillProtectsItsSpan() {
+    ToyModel model = new ToyModel(19);
+    ToyModel start = model.copy();
+    GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
+        .schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5).build();
+    GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
+    Tensor k1 = Ref.orthonormalColumns(48, 5).add(Ref.randn(48, 5).mul(new org.bytedeco.pytorch.Scalar(1e-4)));
+    Tensor k2 = Ref.orthonormalColumns(24, 4).add(Ref.randn(24, 4).mul(new org.bytedeco.pytorch.Scalar(1e-4)));
+    Tensor gram = f64(k1).t().mm(f64(k1));
+    assertTrue(Tensors.norm(gram.sub(gram.diag().diag())) > 5e-5, "the test basis is not exactly orthonormal");
+    opt.setNullBasis("w1", k1);
+    opt.setNullBasis("w2", k2);
+    run(opt, 1, 6);
+    // reference: an orthonormal basis of the given span, in float64
+    Tensor q1 = org.bytedeco.pytorch.global.torch.linalg_qr(f64(k1), "reduced").get0();
+    Tensor q2 = org.bytedeco.pytorch.global.torch.linalg_qr(f64(k2), "reduced").get0();
+    Tensor d1 = f64(model.w1).sub(f64(start.w1)), d2 = f64(model.w2).sub(f64(start.w2));
+    double leak1 = Tensors.norm(q1.t().mm(d1)) / Tensors.norm(d1), leak2 = Tensors.norm(q2.t().mm(d2)) / Tensors.norm(d2);
+    assertTrue(leak1 < 1e-5 && leak2 < 1e-5, "|Q^T (W - W0)| / |W - W0| = " + leak1 + ", " + leak2);
+  }
+
   @Test
   void aMissingGradientIsNamed() {
     ToyModel model = new ToyModel(18);
