@@ -39,6 +39,8 @@ public final class GemsOptimizer {
   private final List<SubspaceState> subspaces = new ArrayList<>();
   private final List<AdamWState> adamw = new ArrayList<>();
   private final Map<String, SubspaceState> byName = new LinkedHashMap<>();
+  /** Bias name -> the targeted weight whose outputs it shifts ("x.bias" beside "x.weight", length m). */
+  private final Map<String, SubspaceState> biasOwners = new LinkedHashMap<>();
   private final List<Param> params = new ArrayList<>(); // targeted first, then the others
   private final int targetedCount;
   private long step;
@@ -61,6 +63,12 @@ public final class GemsOptimizer {
     }
     for (Param p : others) {
       adamw.add(new AdamWState(p.name(), p.tensor()));
+      if (p.name().endsWith(".bias")) {
+        SubspaceState owner = byName.get(p.name().substring(0, p.name().length() - 5) + ".weight");
+        if (owner != null && p.tensor().dim() == 1 && p.tensor().size(0) == owner.m) {
+          biasOwners.put(p.name(), owner);
+        }
+      }
     }
   }
 
@@ -186,7 +194,14 @@ public final class GemsOptimizer {
       }
       for (AdamWState a : adamw) {
         Tensor g = shared(search.grad(a.name), search.count(), rec.grad(a.name), rec.count());
+        SubspaceState owner = biasOwners.get(a.name);
+        Tensor k = owner == null ? null : owner.nullBasis; // set when the null space is on
+        Tensor before = k == null ? null : a.param.clone();
         a.step(g, t, lr, config);
+        if (k != null) { // y = W x + b: K^T b must stay as still as K^T W, so the bias's update is projected too
+          Tensor change = a.param.sub(before).unsqueeze(1);
+          a.param.copy_(before.add(change.sub(k.mm(k.t().mm(change))).squeeze(1)));
+        }
       }
       step = t;
       return new StepReport(t, lr, gates[0], gates[1], refresh && !subspaces.isEmpty(), lowest);

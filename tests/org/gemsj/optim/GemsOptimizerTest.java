@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -177,6 +178,36 @@ class GemsOptimizerTest {
     Tensor d1 = f64(model.w1).sub(f64(start.w1)), d2 = f64(model.w2).sub(f64(start.w2));
     double leak1 = Tensors.norm(q1.t().mm(d1)) / Tensors.norm(d1), leak2 = Tensors.norm(q2.t().mm(d2)) / Tensors.norm(d2);
     assertTrue(leak1 < 1e-5 && leak2 < 1e-5, "|Q^T (W - W0)| / |W - W0| = " + leak1 + ", " + leak2);
+  }
+
+  /** y = W x + b: the bias of a protected weight must not move K^T y either. */
+  @Test
+  void biasesOfProtectedWeightsStayOffTheProtectedDirections() {
+    org.bytedeco.pytorch.global.torch.manual_seed(new java.util.Random(System.nanoTime()).nextLong());
+    Tensor w = Ref.randn(48, 32).mul(new org.bytedeco.pytorch.Scalar(0.05));
+    Tensor b = Ref.randn(48).mul(new org.bytedeco.pytorch.Scalar(0.05));
+    Tensor other = Ref.randn(48).mul(new org.bytedeco.pytorch.Scalar(0.05)); // not a bias of a targeted weight
+    Tensor b0 = b.clone(), other0 = other.clone();
+    GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
+        .schedule(new LrSchedule(0.02, 2, 8, 0.1)).weightDecay(0.1).seed(5).build();
+    GemsOptimizer opt = new GemsOptimizer(config, List.of(new GemsOptimizer.Param("lin.weight", w)),
+        List.of(new GemsOptimizer.Param("lin.bias", b), new GemsOptimizer.Param("norm.bias", other)));
+    Tensor k = Ref.orthonormalColumns(48, 6);
+    opt.setNullBasis("lin.weight", k);
+    for (int step = 1; step <= 5; step++) {
+      TaskBatch search = new TaskBatch(java.util.Map.of("lin.weight", Ref.randn(48, 32), "lin.bias", Ref.randn(48),
+          "norm.bias", Ref.randn(48)), 4, 1.0);
+      TaskBatch rec = new TaskBatch(java.util.Map.of("lin.weight", Ref.randn(48, 32), "lin.bias", Ref.randn(48),
+          "norm.bias", Ref.randn(48)), 6, 1.0);
+      opt.step(search, rec);
+    }
+    Tensor db = f64(b).sub(f64(b0)).unsqueeze(1), dOther = f64(other).sub(f64(other0)).unsqueeze(1);
+    Tensor k64 = f64(k);
+    assertTrue(Tensors.norm(db) > 1e-3, "the bias did not move");
+    double leak = Tensors.norm(k64.t().mm(db)) / Tensors.norm(db);
+    assertTrue(leak < 1e-5, "|K^T (b - b0)| / |b - b0| = " + leak);
+    // a parameter that is no targeted weight's bias keeps its plain AdamW update (it has components along K)
+    assertTrue(Tensors.norm(k64.t().mm(dOther)) / Tensors.norm(dOther) > 0.05);
   }
 
   @Test
