@@ -193,7 +193,8 @@ public final class ServeBenchmark {
 
   /** What {@link #demoModel} builds, for the report. */
   public static final String DEMO_MODEL = "demo catalogue (360 items), MiniLM encoder, 48 tokens, history 10, "
-      + "atomic ids, history as item tokens, untrained weights (inference costs the same as trained)";
+      + "atomic ids, history as item tokens, the transition prior, untrained weights (inference costs the same as "
+      + "trained)";
 
   /** A model to measure when none is given: the demo catalogue, demo input sizes, untrained weights. */
   public static Path demoModel(Path work) throws IOException {
@@ -202,8 +203,10 @@ public final class ServeBenchmark {
     var base = org.gemsj.model.ModelFactory.Options.defaults(org.gemsj.backbone.Backbone.MINILM);
     var options = new org.gemsj.model.ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
         base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
-        false, false); // the demo's sizes
-    try (var m = org.gemsj.model.ModelFactory.create(options, Dataset.load(data).items(), 7)) {
+        false, true); // the demo's sizes
+    Dataset dataset = Dataset.load(data);
+    try (var m = org.gemsj.model.ModelFactory.create(options, dataset.items(), 7)) {
+      m.initTransitionPrior(org.gemsj.data.Splitter.split(dataset, 10).train()); // as training adds it
       org.gemsj.model.ModelStore.save(m, model);
     }
     return model;
