@@ -66,6 +66,10 @@ class TrainCommandConfigTest {
     assertEquals(48, demo.model().maxTokens());
     assertEquals(10, demo.model().historyLength());
     assertEquals(100, demo.validLimit());
+    assertEquals(true, demo.model().itemPrior()); // the demo trains with the popularity prior only
+    assertEquals(false, demo.model().transitionPrior());
+    assertEquals(true, parse("--preset", "demo", "--out", "o", "--data", "d", "--item-prior", "transitions").model()
+        .transitionPrior(), "a given --item-prior overrides the preset's");
 
     TrainConfig lora = parse("--data", "d", "--out", "o", "--method", "lora", "--steps", "30", "--rank-shared", "40",
         "--history", "7");
