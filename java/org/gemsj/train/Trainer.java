@@ -138,27 +138,29 @@ public final class Trainer {
    */
   public MetricsDoc run(boolean resume, boolean overwrite) throws IOException, TrainingStopped {
     Path out = config.out();
-    Files.createDirectories(out);
-    if (!resume) {
+    if (!resume && !overwrite) {
       for (String f : RUN_FILES) {
-        Path p = out.resolve(f);
-        if (Files.exists(p) || Files.exists(out.resolve(f + ".old"))) {
-          if (!overwrite) {
-            throw new IllegalArgumentException(out + " already holds a training run (" + f + "): continue it with "
-                + "--resume " + out + ", or pass --overwrite to replace it, or choose another --out");
-          }
-          AtomicFiles.deleteTree(p);
-          AtomicFiles.deleteTree(out.resolve(f + ".old"));
+        if (Files.exists(out.resolve(f)) || Files.exists(out.resolve(f + ".old"))) {
+          throw new IllegalArgumentException(out + " already holds a training run (" + f + "): continue it with "
+              + "--resume " + out + ", or pass --overwrite to replace it, or choose another --out");
         }
       }
-      AtomicFiles.write(out.resolve(CONFIG), JSON.writeValueAsBytes(config));
     }
+    // everything the run reads is checked before anything is written into OUT: a bad dataset leaves OUT as it was
     log.println("gems: loading " + config.data());
     Dataset dataset = Dataset.load(config.data());
     SplitData split = Splitter.split(dataset, config.model().historyLength());
     if (split.train().isEmpty()) {
       throw new IllegalArgumentException(config.data() + ": no training examples (every user needs at least "
           + Splitter.MIN_EVENTS + " events of a task)");
+    }
+    Files.createDirectories(out);
+    if (!resume) {
+      for (String f : RUN_FILES) {
+        AtomicFiles.deleteTree(out.resolve(f)); // only with --overwrite is there anything to delete
+        AtomicFiles.deleteTree(out.resolve(f + ".old"));
+      }
+      AtomicFiles.write(out.resolve(CONFIG), JSON.writeValueAsBytes(config));
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());
