@@ -58,6 +58,9 @@ final class JobsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (limit < 1) { // checked before connecting: 0 or -5 used to print one job and exit 0
+        throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+      }
       JobState s = JobState.JOB_STATE_UNSPECIFIED;
       if (state != null) {
         try {
