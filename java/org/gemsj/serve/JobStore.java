@@ -219,12 +219,13 @@ public final class JobStore implements AutoCloseable {
     return String.format("j-%06d", num);
   }
 
-  /** The number in a job id, or -1 when it is not one. */
+  /** The number in a job id, or -1 when it is not one (each job has one spelling: j-0000001 is not j-000001). */
   public static long numOf(String id) {
     if (id == null || !id.matches("j-\\d{6,18}")) {
       return -1;
     }
-    return Long.parseLong(id.substring(2));
+    long num = Long.parseLong(id.substring(2));
+    return idOf(num).equals(id) ? num : -1;
   }
 
   private void write(long num, Job job, Long pid) throws SQLException {

@@ -128,6 +128,10 @@ class JobServiceTest {
     assertTrue(e.getStatus().getDescription().contains("outside the server's data roots"));
     assertCode(Status.Code.INVALID_ARGUMENT, () -> jobs.getJob(GetJobRequest.newBuilder().setJobId("../x").build()));
     assertCode(Status.Code.NOT_FOUND, () -> jobs.getJob(GetJobRequest.newBuilder().setJobId("j-000099").build()));
+    // j-000001 exists: one spelling names it, not j-0000001 too (issue 15, item 12)
+    e = assertCode(Status.Code.INVALID_ARGUMENT, () -> jobs.getJob(GetJobRequest.newBuilder().setJobId("j-0000001")
+        .build()));
+    assertTrue(e.getStatus().getDescription().contains("j-0000001"), e.getStatus().getDescription());
 
     // no token, a wrong token: UNAUTHENTICATED; the health check needs none
     ManagedChannel anonymous = GemsClient.channel("127.0.0.1:" + port, null, null, null);
