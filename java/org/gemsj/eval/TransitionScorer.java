@@ -1,12 +1,13 @@
 package org.gemsj.eval;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
+import org.gemsj.model.TransitionPrior;
 
 /**
  * Item-to-item baseline for rec: for a history whose newest item is a, item j scores the number
@@ -17,19 +18,20 @@ import org.gemsj.data.Task;
  */
 public final class TransitionScorer implements Scorer {
   private final Map<String, Integer> index;
-  private final Map<Integer, Map<Integer, Integer>> next = new HashMap<>();
+  private final TransitionPrior next; // the same counts the model's transition prior uses
   private final float[] backoff;
 
   /** Counts over {@code train} (both tasks: a search event is a step of the user's sequence too). */
   public TransitionScorer(List<Item> items, List<Example> train) {
     index = Evaluator.itemIndex(items);
     backoff = PopularityScorer.tieBreak(items, train);
+    List<int[]> pairs = new ArrayList<>();
     for (Example e : train) {
       if (!e.history().isEmpty()) {
-        int last = known(e.history().get(e.history().size() - 1), e);
-        next.computeIfAbsent(last, k -> new HashMap<>()).merge(known(e.target(), e), 1, Integer::sum);
+        pairs.add(new int[] {known(e.history().get(e.history().size() - 1), e), known(e.target(), e)});
       }
     }
+    next = TransitionPrior.count(items.size(), pairs);
   }
 
   private int known(String id, Example e) {
@@ -60,7 +62,7 @@ public final class TransitionScorer implements Scorer {
       if (!h.isEmpty()) {
         Integer last = index.get(h.get(h.size() - 1));
         if (last != null) {
-          next.getOrDefault(last, Map.of()).forEach((j, n) -> row[j] += n);
+          next.forEachFollower(last, (j, n) -> row[j] += n);
         }
       }
       out[b] = row;

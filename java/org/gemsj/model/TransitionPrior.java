@@ -69,6 +69,13 @@ public final class TransitionPrior {
     return at >= 0 ? table.counts()[at] : 0;
   }
 
+  /** Calls {@code visit(target, count)} for every item that followed {@code source}, in item order. */
+  public void forEachFollower(int source, java.util.function.BiConsumer<Integer, Integer> visit) {
+    for (int k = table.offsets()[source]; k < table.offsets()[source + 1]; k++) {
+      visit.accept(table.targets()[k], table.counts()[k]);
+    }
+  }
+
   /**
    * ln(1 + n(source, j)) for every item j, written at {@code out[offset + j]}; nothing for a
    * negative source (no history).
@@ -77,9 +84,7 @@ public final class TransitionPrior {
     if (source < 0) {
       return;
     }
-    for (int k = table.offsets()[source]; k < table.offsets()[source + 1]; k++) {
-      out[offset + table.targets()[k]] = (float) Math.log1p(table.counts()[k]);
-    }
+    forEachFollower(source, (target, count) -> out[offset + target] = (float) Math.log1p(count));
   }
 
   /**

@@ -31,12 +31,15 @@ final class TransitionScaleSelection {
   static Choice select(GenerativeModel model, List<Example> valid, long seed, PrintStream log) {
     List<Example> rec = valid.stream().filter(e -> e.task() == Task.REC).toList();
     double learned = model.transitionScale(Task.REC);
-    Map<Example, float[]> logits = new IdentityHashMap<>();
+    Map<Example, float[]> logits = new IdentityHashMap<>(), counts = new IdentityHashMap<>(); // once, for every scale
     for (int from = 0; from < rec.size(); from += Evaluator.DEFAULT_BATCH_SIZE) {
       List<Example> batch = rec.subList(from, Math.min(from + Evaluator.DEFAULT_BATCH_SIZE, rec.size()));
       float[][] rows = model.itemLogits(batch);
       for (int i = 0; i < rows.length; i++) {
+        float[] c = new float[model.items().size()];
+        model.transitions().logCounts(model.newest(batch.get(i)), c, 0);
         logits.put(batch.get(i), rows[i]);
+        counts.put(batch.get(i), c);
       }
     }
     List<Double> candidates = new ArrayList<>(List.of(learned));
@@ -46,7 +49,7 @@ final class TransitionScaleSelection {
     double best = learned, bestNdcg = Double.NEGATIVE_INFINITY, learnedNdcg = 0;
     StringBuilder line = new StringBuilder();
     for (double scale : candidates) {
-      double ndcg = new Evaluator().evaluate(model.items(), rec, scorer(model, logits, scale), seed).full()
+      double ndcg = new Evaluator().evaluate(model.items(), rec, scorer(logits, counts, scale), seed).full()
           .get(Task.REC).get("ndcg@10");
       if (scale == learned && line.isEmpty()) {
         learnedNdcg = ndcg;
@@ -66,7 +69,7 @@ final class TransitionScaleSelection {
    * Ranks by logits + scale * ln(1 + count); the log-softmax would only shift each row by a
    * constant. Only rec examples are passed to it.
    */
-  private static Scorer scorer(GenerativeModel model, Map<Example, float[]> logits, double scale) {
+  private static Scorer scorer(Map<Example, float[]> logits, Map<Example, float[]> counts, double scale) {
     return new Scorer() {
       @Override
       public String name() {
@@ -77,11 +80,9 @@ final class TransitionScaleSelection {
       public float[][] scores(List<Example> batch) {
         float[][] out = new float[batch.size()][];
         for (int b = 0; b < batch.size(); b++) {
-          float[] counts = new float[model.items().size()];
-          model.transitions().logCounts(model.newest(batch.get(b)), counts, 0);
-          float[] row = logits.get(batch.get(b)).clone();
+          float[] row = logits.get(batch.get(b)).clone(), c = counts.get(batch.get(b));
           for (int j = 0; j < row.length; j++) {
-            row[j] += (float) (scale * counts[j]);
+            row[j] += (float) (scale * c[j]);
           }
           out[b] = row;
         }
