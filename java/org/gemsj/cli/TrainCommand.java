@@ -84,7 +84,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--valid-limit", description = "validation examples per task during training (default 200; demo 100)")
   Integer validLimit;
   @Option(names = "--conflict-every", description = "also write OUT/conflict.jsonl, the cosine between the tasks' "
-      + "gradients per targeted weight, at step 1 and every N steps (default 0: off)")
+      + "gradients and applied updates per targeted weight, at step 1 and every N steps; may be given with "
+      + "--resume, a measurement and not a setting (default 0: off)")
   int conflictEvery;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
 
@@ -104,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resuming = resume != null;
     if (resuming) {
       var others = spec.commandLine().getParseResult().matchedOptions().stream()
-          .map(o -> o.longestName()).filter(n -> !n.equals("--resume")).toList();
+          .map(o -> o.longestName()).filter(n -> !n.equals("--resume") && !n.equals("--conflict-every")).toList();
       if (!others.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
             + "drop " + String.join(", ", others));

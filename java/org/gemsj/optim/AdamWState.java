@@ -22,6 +22,12 @@ final class AdamWState {
     return 4 * (expAvg.numel() + expAvgSq.numel());
   }
 
+  /** A gradient's part of the update (up to lr / bc1): divided by the step's sqrt(v_hat) + eps. */
+  Tensor preconditioned(Tensor grad, double weight, long step, GemsConfig c) {
+    double bc2 = 1 - Math.pow(c.beta2(), step);
+    return grad.mul(new Scalar(weight)).div(expAvgSq.div(new Scalar(bc2)).sqrt().add(new Scalar(c.eps())));
+  }
+
   /** p <- p (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps), as torch.optim.AdamW. */
   void step(Tensor grad, long step, double lr, GemsConfig c) {
     double bc1 = 1 - Math.pow(c.beta1(), step);

@@ -177,6 +177,8 @@ public final class GemsOptimizer {
             + search.loss() + ", " + rec.loss() + " and gradient norms " + searchNorm + ", " + recNorm);
       }
       boolean refresh = config.refreshesAt(t);
+      // the moments hold step - 1 = t - 1 steps: their bias corrections, for MomentPolicy's floor
+      double momentFloor = step == 0 ? 1 : (1 - Math.pow(config.beta2(), step)) / Math.pow(1 - Math.pow(config.beta1(), step), 2);
       double lowest = Double.NaN;
       FusedStep.Hyper hyper = new FusedStep.Hyper(lr, config.beta1(), config.beta2(), config.eps(),
           config.alpha(), config.weightDecay());
@@ -187,7 +189,7 @@ public final class GemsOptimizer {
           Tensor shared = shared(gs, search.count(), gr, rec.count());
           long seed = config.seed() * 1_000_003L + i * 7919L + s.refreshes;
           double e = s.refresh(new Tensor[] {shared, gs, gr}, config.decomposition(), config.basisMethod(),
-              config.momentPolicy(), seed);
+              config.momentPolicy(), seed, momentFloor);
           lowest = Double.isNaN(lowest) ? e : Math.min(lowest, e);
         }
         s.step(new FusedStep.Task(gs, search.count(), gates[0]), new FusedStep.Task(gr, rec.count(), gates[1]), t, hyper);
@@ -209,25 +211,37 @@ public final class GemsOptimizer {
   }
 
   /**
-   * Per targeted weight (subspace methods), the cosine between the two tasks' contributions to
-   * the update the step applied ({@link SubspaceState#contribution}); for gradient-conflict
-   * analysis. Call right after {@link #step} with the same batches and its report (the bases are
-   * those the step used). Empty for AdamW and when a task is absent from the batch.
+   * The inner products of the two tasks' parts of the update step {@code report} applied to
+   * parameter {@code name}: {search . rec, |search|^2, |rec|^2}. Each part is the task's gradient
+   * as the method feeds it (subspace methods: {@link SubspaceState#appliedContribution}, with the
+   * gates the step used; AdamW: the gradient times the task's sample share) divided by Adam's
+   * denominator of the moments the step left, so the cosine measures the conflict of what was
+   * applied, not of the raw gradients. Null when a task is absent or the name is unknown. Call
+   * right after {@link #step} with the same batches.
    */
-  public Map<String, Double> contributionCosines(TaskBatch search, TaskBatch rec, StepReport report) {
-    Map<String, Double> out = new LinkedHashMap<>();
+  public double[] appliedInnerProducts(String name, TaskBatch search, TaskBatch rec, StepReport report) {
     if (search.count() == 0 || rec.count() == 0) {
-      return out;
+      return null;
     }
-    double total = search.count() + rec.count();
+    double total = search.count() + rec.count(), ws = search.count() / total, wr = rec.count() / total;
     try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-      for (SubspaceState s : subspaces) {
-        Tensor cs = s.contribution(search.grad(s.name), search.count() / total, 1, report.gateSearch());
-        Tensor cr = s.contribution(rec.grad(s.name), rec.count() / total, 2, report.gateRec());
-        out.put(s.name, Tensors.cosine(cs, cr));
+      Tensor cs, cr;
+      SubspaceState s = byName.get(name);
+      if (s != null) {
+        double bc2 = 1 - Math.pow(config.beta2(), report.step());
+        cs = s.appliedContribution(search.grad(name), ws, 1, report.gateSearch(), bc2, config.eps());
+        cr = s.appliedContribution(rec.grad(name), wr, 2, report.gateRec(), bc2, config.eps());
+      } else {
+        AdamWState a = adamw.stream().filter(x -> x.name.equals(name)).findFirst().orElse(null);
+        if (a == null) {
+          return null;
+        }
+        cs = a.preconditioned(search.grad(name), ws, report.step(), config);
+        cr = a.preconditioned(rec.grad(name), wr, report.step(), config);
       }
+      return new double[] {cs.flatten().dot(cr.flatten()).item_double(), cs.square().sum().item_double(),
+          cr.square().sum().item_double()};
     }
-    return out;
   }
 
   /**

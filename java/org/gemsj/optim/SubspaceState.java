@@ -2,6 +2,7 @@ package org.gemsj.optim;
 
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.nativeops.FusedStep;
 import org.gemsj.torch.Tensors;
@@ -68,7 +69,8 @@ final class SubspaceState {
    * COMPLEMENTARY: {@link ComplementaryBases}; without task subspaces (r_task = 0) it is
    * REFERENCE, i.e. GaLore, since there is nothing for the shared basis to be complementary to.
    */
-  double refresh(Tensor[] grads, Decomposition decomposition, BasisMethod method, MomentPolicy policy, long seed) {
+  double refresh(Tensor[] grads, Decomposition decomposition, BasisMethod method, MomentPolicy policy, long seed,
+      double momentFloor) {
     BasisRefresh.Method how = method.randomizedFor(m, n) ? BasisRefresh.Method.RANDOMIZED : BasisRefresh.Method.EXACT;
     Tensor[] old = new Tensor[3];
     for (int block = 0; block < 3; block++) {
@@ -82,7 +84,7 @@ final class SubspaceState {
         : referenceBases(grads, how, seed);
     for (int block = 0; block < 3; block++) {
       if (rank(block) > 0) {
-        carryMoments(block, old[block], policy);
+        carryMoments(block, old[block], policy, momentFloor);
       }
     }
     refreshes++;
@@ -106,15 +108,19 @@ final class SubspaceState {
     return lowest;
   }
 
-  /** Moments of {@code block} after its basis changed from {@code old} (null: first refresh or not REPROJECT). */
-  private void carryMoments(int block, Tensor old, MomentPolicy policy) {
+  /**
+   * Moments of {@code block} after its basis changed from {@code old} (null: first refresh or not
+   * REPROJECT); {@code floor} = bc2 / bc1^2 of the steps taken, so that v' >= floor m'^2 is
+   * v_hat' >= m_hat'^2 ({@link MomentPolicy}).
+   */
+  private void carryMoments(int block, Tensor old, MomentPolicy policy, double floor) {
     Tensor mBlock = expAvg.narrow(0, offset(block), rank(block));
     Tensor vBlock = expAvgSq.narrow(0, offset(block), rank(block));
     if (old != null) {
       Tensor fresh = basisBlock(block);
       Tensor change = right ? fresh.mm(old.t()) : fresh.t().mm(old); // coordinates old -> new
       mBlock.copy_(change.mm(mBlock));
-      vBlock.copy_(change.square().mm(vBlock));
+      vBlock.copy_(torch.maximum(change.square().mm(vBlock), mBlock.square().mul(Tensors.scalar(floor))));
     } else if (policy == MomentPolicy.RESET) {
       mBlock.zero_();
       vBlock.zero_();
@@ -122,24 +128,29 @@ final class SubspaceState {
   }
 
   /**
-   * A task's gradient as it enters this weight's update, before the moments: off the protected
-   * directions, projected on the shared subspace (times the task's sample share) plus on the
-   * task's own subspace {@code block} (1 search, 2 rec; times its gate).
+   * A task's part of the update this step applied, as the change of the weight it causes (up to
+   * the step's common factor lr alpha (1 - beta1) / bc1): the task's gradient off the protected
+   * directions, in each block's coordinates, weighted as the op weights it (shared block by the
+   * sample share, the task's block by its gate), divided by Adam's denominator sqrt(v_hat) + eps
+   * of the moments the step left, mapped back, and off the protected directions again. Adam is
+   * linear in this step's gradient once the denominator is fixed, so the two tasks' parts sum to
+   * the step's new contribution to the first moment's update.
    */
-  Tensor contribution(Tensor g, double share, int block, double gate) {
-    if (nullBasis != null) {
-      g = g.sub(nullBasis.mm(nullBasis.t().mm(g)));
-    }
-    Tensor out = project(g, 0).mul(Tensors.scalar(share));
+  Tensor appliedContribution(Tensor g, double share, int block, double gate, double bc2, double eps) {
+    Tensor p = nullBasis == null ? g : g.sub(nullBasis.mm(nullBasis.t().mm(g)));
+    Tensor out = preconditioned(p, 0, share, bc2, eps);
     if (rankTask > 0) {
-      out = out.add(project(g, block).mul(Tensors.scalar(gate)));
+      out = out.add(preconditioned(p, block, gate, bc2, eps));
     }
-    return out;
+    return nullBasis == null ? out : out.sub(nullBasis.mm(nullBasis.t().mm(out)));
   }
 
-  private Tensor project(Tensor g, int block) {
+  private Tensor preconditioned(Tensor g, int block, double weight, double bc2, double eps) {
     Tensor b = basisBlock(block);
-    return right ? g.mm(b.t()).mm(b) : b.mm(b.t().mm(g));
+    Tensor coords = right ? b.mm(g.t()) : b.t().mm(g); // rank x max(m, n): the moments' layout
+    Tensor v = expAvgSq.narrow(0, offset(block), rank(block));
+    Tensor scaled = coords.mul(Tensors.scalar(weight)).div(v.div(Tensors.scalar(bc2)).sqrt().add(Tensors.scalar(eps)));
+    return right ? scaled.t().mm(b) : b.mm(scaled);
   }
 
   void step(FusedStep.Task search, FusedStep.Task rec, long step, FusedStep.Hyper hyper) {

@@ -22,7 +22,8 @@ final class RunLauncher {
 
   private RunLauncher() {}
 
-  static Outcome train(List<String> trainArgs, Path outputFile) throws IOException, InterruptedException {
+  /** Runs `gems train ARGS`, its output into {@code outputFile} (appended to when {@code append}). */
+  static Outcome train(List<String> trainArgs, Path outputFile, boolean append) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java));
     // the study's own memory and stack settings (-Xmx, -Xss) apply to its runs too
@@ -31,7 +32,8 @@ final class RunLauncher {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.gemsj.cli.GemsCli", "train"));
     command.addAll(trainArgs);
     ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectOutput(outputFile.toFile())
+        .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(outputFile.toFile())
+            : ProcessBuilder.Redirect.to(outputFile.toFile()))
         .redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", "1");
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");

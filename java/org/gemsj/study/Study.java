@@ -28,8 +28,9 @@ import org.gemsj.model.ModelStore;
 /**
  * Runs the quality study: for each seed, each method trains at the same budget in its own JVM
  * into OUT/runs/METHOD/seed-S; then retention is measured on each saved model and the report is
- * written. A run that finished earlier (its metrics.json and study_run.json exist) is reused, so
- * an interrupted study continues where it stopped; a run that failed is reported, not fatal.
+ * written. A run that finished earlier (its metrics.json and study_run.json exist) is reused and a
+ * run that was interrupted continues from its last checkpoint, so a study may be run in several
+ * sittings; a run that failed is reported, not fatal.
  */
 public final class Study {
   static final String RUN_RECORD = "study_run.json";
@@ -105,9 +106,10 @@ public final class Study {
         if (seconds != null) {
           log.printf("study: %s: finished earlier, reused (%d/%d)%n", what, done.incrementAndGet(), plan.size());
         } else {
-          log.printf("study: %s: training (%s elapsed; output in %s)%n", what, minutes(System.nanoTime() - started),
-              p.dir().resolve(RUN_OUTPUT));
-          seconds = train(p.dir(), p.args());
+          Double before = interruptedEarlier(p.dir(), p.args());
+          log.printf("study: %s: %s (%s elapsed; output in %s)%n", what, before == null ? "training"
+              : "resuming from its checkpoint", minutes(System.nanoTime() - started), p.dir().resolve(RUN_OUTPUT));
+          seconds = train(p.dir(), p.args(), before);
           log.printf("study: %s: %s (%d/%d done, %s elapsed)%n", what, seconds == null ? "FAILED"
               : String.format("finished in %.0f s", seconds), done.incrementAndGet(), plan.size(),
               minutes(System.nanoTime() - started));
@@ -185,6 +187,21 @@ public final class Study {
     return n.path("wall_seconds").asDouble();
   }
 
+  /**
+   * Wall seconds so far of a run that an earlier invocation started with the same arguments but
+   * did not finish (stopped or killed) and that left a checkpoint to resume; null otherwise.
+   */
+  private static Double interruptedEarlier(Path dir, List<String> args) throws IOException {
+    Path record = dir.resolve(RUN_RECORD);
+    if (!Files.exists(record) || !Files.exists(dir.resolve("checkpoint").resolve("state.json"))) {
+      return null;
+    }
+    JsonNode n = JSON.readTree(record.toFile());
+    List<String> earlier = new ArrayList<>();
+    n.path("train_args").forEach(a -> earlier.add(a.asText()));
+    return earlier.equals(args) ? n.path("wall_seconds").asDouble(0) : null;
+  }
+
   /** The `gems train` arguments of one run. */
   private List<String> trainArgs(StudyMethod m, long seed, Path dir) {
     List<String> args = new ArrayList<>(List.of("--data", o.data().toString(), "--out", dir.toString(), "--overwrite",
@@ -198,19 +215,32 @@ public final class Study {
     return args;
   }
 
-  /** Trains one run; its wall seconds, or null when it failed. */
-  private Double train(Path dir, List<String> args) throws IOException, InterruptedException {
+  /**
+   * Trains one run, or continues it from its checkpoint when {@code before} (its wall seconds so
+   * far) is not null; its total wall seconds, or null when it failed. The record is written before
+   * the run starts, so a study killed mid-run resumes that run next time (the time of a segment
+   * cut short by the kill is not counted; metrics.json's train_seconds is).
+   */
+  private Double train(Path dir, List<String> args, Double before) throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    RunLauncher.Outcome r = RunLauncher.train(args, dir.resolve(RUN_OUTPUT));
+    double earlier = before == null ? 0 : before;
+    writeRecord(dir, args, null, earlier);
+    List<String> launch = before == null ? args : List.of("--resume", dir.toString(),
+        "--conflict-every", Integer.toString(o.budget().conflictEvery));
+    RunLauncher.Outcome r = RunLauncher.train(launch, dir.resolve(RUN_OUTPUT), before != null);
+    writeRecord(dir, args, r.exitCode(), earlier + r.wallSeconds());
+    return r.exitCode() == 0 ? earlier + r.wallSeconds() : null;
+  }
+
+  private static void writeRecord(Path dir, List<String> args, Integer exitCode, double wallSeconds)
+      throws IOException {
     Map<String, Object> record = new LinkedHashMap<>();
-    record.put("exit_code", r.exitCode());
-    record.put("wall_seconds", r.wallSeconds());
+    if (exitCode != null) {
+      record.put("exit_code", exitCode);
+    }
+    record.put("wall_seconds", wallSeconds);
     record.put("train_args", args);
     AtomicFiles.write(dir.resolve(RUN_RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
-    if (r.exitCode() != 0) {
-      return null;
-    }
-    return r.wallSeconds();
   }
 
   private static String minutes(long nanos) {

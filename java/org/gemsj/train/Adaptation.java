@@ -118,31 +118,41 @@ public final class Adaptation {
 
   /**
    * Per targeted weight, the cosine between the search and rec gradients this step ({@code raw}:
-   * of the weight, or of its LoRA adapters A and B together) and between the tasks'
-   * contributions to the update a subspace method applied ({@code applied}; empty for full and
-   * LoRA, whose AdamW step does not decompose by task). Empty maps when a task is absent.
+   * of the weight, or of its LoRA adapters A and B together) and between the tasks' parts of the
+   * update the optimizer applied ({@code applied}: after projections, gates and Adam's
+   * preconditioner; {@link GemsOptimizer#appliedInnerProducts}), for every method. Empty maps
+   * when a task is absent.
    */
   public record Conflict(Map<String, Double> raw, Map<String, Double> applied) {}
 
   public Conflict conflict(TaskBatch search, TaskBatch rec, GemsOptimizer.StepReport report) {
-    Map<String, Double> raw = new LinkedHashMap<>();
+    Map<String, Double> raw = new LinkedHashMap<>(), applied = new LinkedHashMap<>();
     if (search.count() == 0 || rec.count() == 0) {
-      return new Conflict(raw, Map.of());
+      return new Conflict(raw, applied);
     }
     try (PointerScope scope = new PointerScope()) {
       for (String n : model.encoder.targetedNames()) {
         List<String> parts = adapters.containsKey(n) ? List.of(n + ".lora_a", n + ".lora_b") : List.of(n);
-        double dot = 0, ss = 0, rr = 0;
+        double[] r = new double[3], a = new double[3];
         for (String p : parts) {
           Tensor gs = search.grads().get(p), gr = rec.grads().get(p);
-          dot += gs.flatten().dot(gr.flatten()).item_double();
-          ss += gs.square().sum().item_double();
-          rr += gr.square().sum().item_double();
+          r[0] += gs.flatten().dot(gr.flatten()).item_double();
+          r[1] += gs.square().sum().item_double();
+          r[2] += gr.square().sum().item_double();
+          double[] part = encoderOptimizer.appliedInnerProducts(p, search, rec, report);
+          for (int i = 0; i < 3; i++) {
+            a[i] += part[i];
+          }
         }
-        raw.put(n, ss == 0 || rr == 0 ? Double.NaN : dot / Math.sqrt(ss * rr));
+        raw.put(n, cosine(r));
+        applied.put(n, cosine(a));
       }
     }
-    return new Conflict(raw, encoderOptimizer.contributionCosines(search, rec, report));
+    return new Conflict(raw, applied);
+  }
+
+  private static double cosine(double[] dots) {
+    return dots[1] == 0 || dots[2] == 0 ? Double.NaN : dots[0] / Math.sqrt(dots[1] * dots[2]);
   }
 
   public long stateBytes() {

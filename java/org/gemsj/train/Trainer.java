@@ -104,7 +104,8 @@ public final class Trainer {
   /**
    * Also writes OUT/conflict.jsonl: the per-weight cosine between the tasks' gradients (and
    * their contributions to the applied update) at step 1 and every {@code every} steps; 0 = off.
-   * A measurement for the quality study, not part of the run's config (a resumed run has it off).
+   * A measurement for the quality study, not part of the run's config: a resumed run probes only
+   * when asked again (the study does), and drops the probes written after its checkpoint.
    */
   public Trainer probeConflict(int every) {
     if (every < 0) {
@@ -338,7 +339,8 @@ public final class Trainer {
       throw new IllegalArgumentException(config.data() + " changed since the checkpoint was written (its files' "
           + "SHA-256 differs): resuming would train on other data; start a new run instead");
     }
-    truncateLog(state.step());
+    truncateAfter(config.out().resolve(TrainLog.FILE_NAME), state.step());
+    truncateAfter(config.out().resolve(ConflictLog.FILE_NAME), state.step());
     log.println("gems: resuming at step " + state.step() + " of " + config.steps());
     return state;
   }
@@ -348,9 +350,8 @@ public final class Trainer {
     return Digests.sha256(List.of(data.resolve(Dataset.ITEMS), data.resolve(Dataset.EVENTS)));
   }
 
-  /** Drops log lines written after the checkpoint, which the resumed run writes again. */
-  private void truncateLog(long step) throws IOException {
-    Path file = config.out().resolve(TrainLog.FILE_NAME);
+  /** Drops the lines of a JSON-lines log written after the checkpoint, which the resumed run writes again. */
+  private static void truncateAfter(Path file, long step) throws IOException {
     if (!Files.exists(file)) {
       return;
     }

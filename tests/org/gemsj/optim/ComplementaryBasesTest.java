@@ -36,7 +36,7 @@ class ComplementaryBasesTest {
   /** Refreshes with the task gradients (either may be null: absent) as the optimizer does. */
   private static double refresh(SubspaceState s, Tensor gs, Tensor gr, Decomposition d, BasisMethod method) {
     Tensor shared = gs == null ? gr : gr == null ? gs : gs.mul(new Scalar(0.5)).add(gr.mul(new Scalar(0.5)));
-    return s.refresh(new Tensor[] {shared, gs, gr}, d, method, MomentPolicy.REPROJECT, 17);
+    return s.refresh(new Tensor[] {shared, gs, gr}, d, method, MomentPolicy.REPROJECT, 17, 1);
   }
 
   /** Block 0 (shared), 1 (search) or 2 (rec) as s x r float64 columns, whatever the layout. */

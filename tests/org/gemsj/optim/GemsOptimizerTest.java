@@ -58,6 +58,44 @@ class GemsOptimizerTest {
     assertTrue(e1 < 1e-4 && e2 < 1e-4, decomposition + ": GaLore mismatch: " + e1 + ", " + e2);
   }
 
+  /** REPROJECT at a refresh: m' = C m, v' = max((C o C) v, m'^2), so |m'| <= sqrt(v') in every coordinate. */
+  @Test
+  void reprojectedSecondMomentBoundsTheFirst() {
+    for (Decomposition d : Decomposition.values()) {
+      ToyModel model = new ToyModel(13);
+      GemsOptimizer opt = gems(model, d);
+      run(opt, 1, 5);
+      long binding = 0;
+      for (SubspaceState st : opt.subspaces()) {
+        Tensor oldBasis = f64(st.basis), m = f64(st.expAvg), v = f64(st.expAvgSq);
+        TaskBatch search = ToyModel.batch(9, 0, 4), rec = ToyModel.batch(9, 1, 6);
+        Tensor gs = search.grads().get(st.name), gr = rec.grads().get(st.name);
+        double floor = (1 - Math.pow(0.999, 5)) / Math.pow(1 - Math.pow(0.9, 5), 2); // after 5 steps
+        st.refresh(new Tensor[] {gs.mul(Ref.s(0.4)).add(gr.mul(Ref.s(0.6))), gs, gr}, d, BasisMethod.EXACT,
+            MomentPolicy.REPROJECT, 3, floor);
+        Tensor fresh = f64(st.basis);
+        long off = 0;
+        for (long r : new long[] {st.rankShared, st.rankTask, st.rankTask}) {
+          Tensor c = st.right ? fresh.narrow(0, off, r).mm(oldBasis.narrow(0, off, r).t())
+              : fresh.narrow(1, off, r).t().mm(oldBasis.narrow(1, off, r));
+          Tensor m2 = c.mm(m.narrow(0, off, r));
+          Tensor squaredMap = c.square().mm(v.narrow(0, off, r)), floored = m2.square().mul(Ref.s(floor));
+          Tensor v2 = org.bytedeco.pytorch.global.torch.maximum(squaredMap, floored);
+          String what = d + " " + st.name + " block at " + off;
+          Ref.assertRelErr(st.expAvg.narrow(0, off, r), m2, 1e-5, what + " m");
+          Ref.assertRelErr(st.expAvgSq.narrow(0, off, r), v2, 1e-5, what + " v");
+          binding += floored.gt(squaredMap).sum().item_long();
+          // bias-corrected: |m_hat'| <= sqrt(v_hat')
+          Tensor excess = f64(st.expAvg.narrow(0, off, r)).square().mul(Ref.s(floor))
+              .sub(f64(st.expAvgSq.narrow(0, off, r)));
+          assertTrue(excess.max().item_double() <= 1e-6 * v2.max().item_double(), what + ": |m_hat'| > sqrt(v_hat')");
+          off += r;
+        }
+      }
+      assertTrue(binding > 0, d + ": the floor never bound, so this test would not see it missing");
+    }
+  }
+
   @Test
   void adamwMethodMatchesLibtorchAdamW() {
     ToyModel model = new ToyModel(12);

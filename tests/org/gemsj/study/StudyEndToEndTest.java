@@ -80,6 +80,23 @@ class StudyEndToEndTest {
     JsonNode second = new ObjectMapper().readTree(again.studyJson().toFile());
     assertEquals(study.get("methods").get("gems").get("mean"), second.get("methods").get("gems").get("mean"));
 
+    // a run the study was killed in (its record without an exit code, no metrics.json) continues
+    // from its checkpoint, with the conflict probes, and ends with the numbers it would have had
+    Path cut = out.resolve("runs/full/seed-6");
+    byte[] before = Files.readAllBytes(cut.resolve(MetricsJson.FILE_NAME));
+    JsonNode record = new ObjectMapper().readTree(cut.resolve(Study.RUN_RECORD).toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) record).remove("exit_code");
+    Files.write(cut.resolve(Study.RUN_RECORD), new ObjectMapper().writeValueAsBytes(record));
+    Files.delete(cut.resolve(MetricsJson.FILE_NAME));
+    ByteArrayOutputStream resumed = new ByteArrayOutputStream();
+    new Study(options, new PrintStream(resumed, true)).run();
+    assertTrue(resumed.toString().contains("full, seed 6: resuming from its checkpoint"), resumed.toString());
+    assertEquals(3, resumed.toString().split("finished earlier, reused", -1).length - 1, resumed.toString());
+    assertEquals(new ObjectMapper().readTree(before).get("test"),
+        new ObjectMapper().readTree(cut.resolve(MetricsJson.FILE_NAME).toFile()).get("test"));
+    assertTrue(Files.readString(cut.resolve(Study.RUN_OUTPUT)).contains("resuming at step 4"), "output appended");
+    assertEquals(1, org.gemsj.train.ConflictLog.read(cut.resolve(org.gemsj.train.ConflictLog.FILE_NAME)).size());
+
     // the same OUT with other options (a --set lr=...) is refused before any run starts, and nothing is touched
     Map<String, String> otherLr = new HashMap<>(tiny);
     otherLr.put("--lr", "1e-3");

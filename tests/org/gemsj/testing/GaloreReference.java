@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * GaLore for one weight in float64, written from its definition: every T steps the basis is the
  * top-r singular vectors of the gradient (libtorch's linalg_svd), Adam runs on the projected
  * gradient, the direction is projected back and scaled by alpha, AdamW-style decay. With
- * {@code reproject}, the moments are mapped to the new basis as m' = C m, v' = (C o C) v.
+ * {@code reproject}, the moments are mapped to the new basis as m' = C m, v' = max((C o C) v, (bc2 / bc1^2) m'^2).
  */
 public final class GaloreReference {
   public Tensor weight;
@@ -53,7 +53,9 @@ public final class GaloreReference {
       } else if (reproject) {
         Tensor change = right ? fresh.mm(basis.t()) : fresh.t().mm(basis);
         m = change.mm(m);
-        v = change.mul(change).mm(v);
+        long taken = step - 1; // v_hat' >= m_hat'^2 in the bias corrections of the steps taken
+        double floor = (1 - Math.pow(0.999, taken)) / Math.pow(1 - Math.pow(0.9, taken), 2);
+        v = torch.maximum(change.mul(change).mm(v), m.mul(m).mul(s(floor)));
       }
       basis = fresh;
     }
