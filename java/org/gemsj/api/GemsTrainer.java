@@ -12,6 +12,7 @@ import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelInputs;
 import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.TrainListener;
 import org.gemsj.train.TrainMethod;
@@ -100,6 +101,7 @@ public final class GemsTrainer {
     private int refreshInterval = 200;
     private boolean refreshWarmup = false;
     private Decomposition decomposition = Decomposition.REFERENCE;
+    private GateMode gates = GateMode.REFERENCE;
     private double alpha = 1.0;
     private int loraRank = 16;
     private double loraAlpha = 32;
@@ -153,6 +155,9 @@ public final class GemsTrainer {
     /** gems: reference (default) or complementary subspaces ({@link Decomposition}). */
     public Builder decomposition(String cliName) { decomposition = Decomposition.fromCli(cliName); return this; }
     public Builder decomposition(Decomposition d) { decomposition = Objects.requireNonNull(d, "decomposition"); return this; }
+    /** gems: what the task gates read, reference (default) or running ({@link GateMode}). */
+    public Builder gates(String cliName) { gates = GateMode.fromCli(cliName); return this; }
+    public Builder gates(GateMode g) { gates = Objects.requireNonNull(g, "gates"); return this; }
     public Builder alpha(double v) { alpha = v; return this; }
     public Builder loraRank(int r) { loraRank = r; return this; }
     public Builder loraAlpha(double v) { loraAlpha = v; return this; }
@@ -208,7 +213,7 @@ public final class GemsTrainer {
       TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
           or(lr, defaultLr), decoderLr, 0.05, 0.01, 0.1, rankShared, or(rankTask, Math.max(1, rankShared / 2)),
           refreshInterval, alpha, loraRank, loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cache, evalEvery,
-          patience, checkpointEvery, validLimit, refreshWarmup, decomposition);
+          patience, checkpointEvery, validLimit, refreshWarmup, decomposition, gates);
       c.check();
       return c;
     }

@@ -56,6 +56,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--decomposition", description = "gems: reference (default): shared basis from the mixed "
       + "gradient, task bases from each task's own; complementary: shared basis from where the tasks' gradients "
       + "agree, task bases from what it leaves out (docs/METHOD.md)") String decomposition;
+  @Option(names = "--gates", description = "gems: what the task gates read: reference (default): this batch's losses, "
+      + "gradient norms and counts; running: running means of them, the norms' noise removed, a gate pair per "
+      + "weight (docs/METHOD.md)") String gates;
   @Option(names = "--alpha", description = "GEMS/GaLore update scale (default 1)") Double alpha;
   @Option(names = "--lora-rank", description = "LoRA rank (default 16)") Integer loraRank;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default 32)") Double loraAlpha;
@@ -182,6 +185,7 @@ final class TrainCommand implements Callable<Integer> {
     set(refresh, b::refreshInterval);
     b.refreshWarmup(refreshWarmup);
     set(decomposition, b::decomposition);
+    set(gates, b::gates);
     set(alpha, b::alpha);
     set(loraRank, b::loraRank);
     set(loraAlpha, b::loraAlpha);

@@ -21,7 +21,8 @@ import org.gemsj.data.Task;
  *
  * <pre>
  * {"type":"step","step":int,"loss_search":x|null,"loss_rec":x|null,"gate_search":x,"gate_rec":x,
- *  "lr":x,"examples_per_s":x,"seconds":x}
+ *  "lr":x,"examples_per_s":x,"seconds":x,"resident_mb":x,"native_heap_mb":x,
+ *  "gate_search_min":x,"gate_search_max":x,"gate_search_reference":x}
  * {"type":"valid","step":int,"search":{metric: x, ...},"rec":{...}}
  * </pre>
  *
@@ -40,12 +41,16 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
   /**
    * One optimizer step. {@code residentMb} (the process's resident set) and {@code nativeHeapMb}
    * (malloc'd memory in use, where libtorch's CPU tensors live) are null when not measured.
+   * {@code gateSearch} is the mean over the targeted weights when each has its own gates (running
+   * gates), {@code gateSearchMin} / {@code gateSearchMax} their range and {@code gateSearchReference}
+   * the reference formula's gate for the same batch; null in logs written before they existed.
    */
   public record Step(int step, Double lossSearch, Double lossRec, double gateSearch, double gateRec, double lr,
-      double examplesPerS, double seconds, Double residentMb, Double nativeHeapMb) {
+      double examplesPerS, double seconds, Double residentMb, Double nativeHeapMb, Double gateSearchMin,
+      Double gateSearchMax, Double gateSearchReference) {
     public Step(int step, Double lossSearch, Double lossRec, double gateSearch, double gateRec, double lr,
         double examplesPerS, double seconds) {
-      this(step, lossSearch, lossRec, gateSearch, gateRec, lr, examplesPerS, seconds, null, null);
+      this(step, lossSearch, lossRec, gateSearch, gateRec, lr, examplesPerS, seconds, null, null, null, null, null);
     }
   }
 
@@ -93,7 +98,8 @@ public record TrainLog(List<Step> steps, List<Valid> valid) {
         if (type.equals("step")) {
           steps.add(new Step(intField(n, "step"), nullable(n, "loss_search"), nullable(n, "loss_rec"),
               number(n, "gate_search"), number(n, "gate_rec"), number(n, "lr"), number(n, "examples_per_s"),
-              number(n, "seconds"), nullable(n, "resident_mb"), nullable(n, "native_heap_mb")));
+              number(n, "seconds"), nullable(n, "resident_mb"), nullable(n, "native_heap_mb"),
+              nullable(n, "gate_search_min"), nullable(n, "gate_search_max"), nullable(n, "gate_search_reference")));
         } else if (type.equals("valid")) {
           Map<Task, Map<String, Double>> m = new EnumMap<>(Task.class);
           for (Task t : Task.values()) {

@@ -45,6 +45,11 @@ public final class TrainLogWriter implements AutoCloseable {
     if (s.nativeHeapMb() != null) {
       putNumber(n, "native_heap_mb", s.nativeHeapMb());
     }
+    if (s.gateSearchMin() != null) {
+      putNumber(n, "gate_search_min", s.gateSearchMin());
+      putNumber(n, "gate_search_max", s.gateSearchMax());
+      putNumber(n, "gate_search_reference", s.gateSearchReference());
+    }
     line(n);
   }
 

@@ -69,6 +69,18 @@ public final class TrainingPlots {
         line(chart.addSeries("gate_" + t.wire, s.x, s.y), color(t), false);
       }
     }
+    // running gates: the search gate's range over the weights, and what the reference formula gave the same batches
+    boolean perWeight = log.steps().stream().anyMatch(st -> st.gateSearchMin() != null
+        && st.gateSearchMax() - st.gateSearchMin() > 1e-9);
+    if (perWeight) {
+      Series low = stepSeries(log, TrainLog.Step::gateSearchMin), high = stepSeries(log, TrainLog.Step::gateSearchMax);
+      Series reference = stepSeries(log, TrainLog.Step::gateSearchReference);
+      Color c = color(Task.SEARCH);
+      Color faint = new Color(c.getRed(), c.getGreen(), c.getBlue(), 90);
+      line(chart.addSeries("gate_search, lowest weight", low.x, low.y), faint, false);
+      line(chart.addSeries("gate_search, highest weight", high.x, high.y), faint, false);
+      line(chart.addSeries("gate_search, reference formula", reference.x, reference.y), Color.GRAY, false);
+    }
     return any && save(chart, png);
   }
 

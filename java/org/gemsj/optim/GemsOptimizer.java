@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,19 @@ public final class GemsOptimizer {
   /** A named parameter tensor (the order of parameters is part of the state). */
   public record Param(String name, Tensor tensor) {}
 
-  /** What one step did. {@code lowestEnergy} is NaN when no basis was refreshed. */
-  public record StepReport(long step, double lr, double gateSearch, double gateRec, boolean refreshed, double lowestEnergy) {}
+  /**
+   * What one step did. {@code gateSearch} / {@code gateRec}: the gates, their mean over the
+   * targeted weights when each weight has its own (running gates), with the search gate's range
+   * over the weights ({@code gateSearchMin}, {@code gateSearchMax}) and the reference formula's
+   * search gate for this batch ({@code referenceGateSearch}, the same as gateSearch without running
+   * gates). {@code lowestEnergy} is NaN when no basis was refreshed.
+   */
+  public record StepReport(long step, double lr, double gateSearch, double gateRec, boolean refreshed, double lowestEnergy,
+      double gateSearchMin, double gateSearchMax, double referenceGateSearch) {
+    public StepReport(long step, double lr, double gateSearch, double gateRec, boolean refreshed, double lowestEnergy) {
+      this(step, lr, gateSearch, gateRec, refreshed, lowestEnergy, gateSearch, gateSearch, gateSearch);
+    }
+  }
 
   private final GemsConfig config;
   private final List<SubspaceState> subspaces = new ArrayList<>();
@@ -43,6 +55,10 @@ public final class GemsOptimizer {
   private final Map<String, SubspaceState> biasOwners = new LinkedHashMap<>();
   private final List<Param> params = new ArrayList<>(); // targeted first, then the others
   private final int targetedCount;
+  /** Running gate state (GEMS with running gates), else null. */
+  private final RunningGates runningGates;
+  /** Each targeted weight's gates in the last step, for {@link #appliedInnerProducts}. */
+  private final Map<String, double[]> lastGates = new HashMap<>();
   private long step;
 
   public GemsOptimizer(GemsConfig config, List<Param> targeted, List<Param> others) {
@@ -61,6 +77,7 @@ public final class GemsOptimizer {
         byName.put(p.name(), s);
       }
     }
+    runningGates = config.method() == Method.GEMS && config.gating().running() ? new RunningGates(subspaces) : null;
     for (Param p : others) {
       adamw.add(new AdamWState(p.name(), p.tensor()));
       if (p.name().endsWith(".bias")) {
@@ -176,6 +193,31 @@ public final class GemsOptimizer {
         throw new IllegalArgumentException("gates are not finite (" + gates[0] + ", " + gates[1] + ") for losses "
             + search.loss() + ", " + rec.loss() + " and gradient norms " + searchNorm + ", " + recNorm);
       }
+      double[][] weightGates = new double[subspaces.size()][];
+      double referenceSearch = gates[0];
+      if (runningGates != null) {
+        Tensor[][] grads = new Tensor[subspaces.size()][];
+        for (int i = 0; i < subspaces.size(); i++) {
+          grads[i] = new Tensor[] {search.grad(subspaces.get(i).name), rec.grad(subspaces.get(i).name)};
+        }
+        runningGates.observe(new double[] {search.loss(), rec.loss()}, new long[] {search.count(), rec.count()}, grads);
+      }
+      double sum = 0, lowGate = Double.POSITIVE_INFINITY, highGate = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < subspaces.size(); i++) {
+        weightGates[i] = runningGates == null ? gates
+            : config.gating().gates(runningGates, i, search.count(), rec.count());
+        lastGates.put(subspaces.get(i).name, weightGates[i]);
+        sum += weightGates[i][0];
+        lowGate = Math.min(lowGate, weightGates[i][0]);
+        highGate = Math.max(highGate, weightGates[i][0]);
+      }
+      if (runningGates != null && !subspaces.isEmpty()) {
+        gates = search.count() == 0 || rec.count() == 0 ? new double[] {0, 0}
+            : new double[] {sum / subspaces.size(), 1 - sum / subspaces.size()};
+      }
+      if (subspaces.isEmpty()) {
+        lowGate = highGate = gates[0];
+      }
       boolean refresh = config.refreshesAt(t);
       // the moments hold step - 1 = t - 1 steps: their bias corrections, for MomentPolicy's floor
       double momentFloor = step == 0 ? 1 : (1 - Math.pow(config.beta2(), step)) / Math.pow(1 - Math.pow(config.beta1(), step), 2);
@@ -192,7 +234,8 @@ public final class GemsOptimizer {
               config.momentPolicy(), seed, momentFloor);
           lowest = Double.isNaN(lowest) ? e : Math.min(lowest, e);
         }
-        s.step(new FusedStep.Task(gs, search.count(), gates[0]), new FusedStep.Task(gr, rec.count(), gates[1]), t, hyper);
+        s.step(new FusedStep.Task(gs, search.count(), weightGates[i][0]),
+            new FusedStep.Task(gr, rec.count(), weightGates[i][1]), t, hyper);
       }
       for (AdamWState a : adamw) {
         Tensor g = shared(search.grad(a.name), search.count(), rec.grad(a.name), rec.count());
@@ -206,7 +249,8 @@ public final class GemsOptimizer {
         }
       }
       step = t;
-      return new StepReport(t, lr, gates[0], gates[1], refresh && !subspaces.isEmpty(), lowest);
+      return new StepReport(t, lr, gates[0], gates[1], refresh && !subspaces.isEmpty(), lowest, lowGate, highGate,
+          referenceSearch);
     }
   }
 
@@ -229,8 +273,9 @@ public final class GemsOptimizer {
       SubspaceState s = byName.get(name);
       if (s != null) {
         double bc2 = 1 - Math.pow(config.beta2(), report.step());
-        cs = s.appliedContribution(search.grad(name), ws, 1, report.gateSearch(), bc2, config.eps());
-        cr = s.appliedContribution(rec.grad(name), wr, 2, report.gateRec(), bc2, config.eps());
+        double[] g = lastGates.getOrDefault(name, new double[] {report.gateSearch(), report.gateRec()});
+        cs = s.appliedContribution(search.grad(name), ws, 1, g[0], bc2, config.eps());
+        cr = s.appliedContribution(rec.grad(name), wr, 2, g[1], bc2, config.eps());
       } else {
         AdamWState a = adamw.stream().filter(x -> x.name.equals(name)).findFirst().orElse(null);
         if (a == null) {
@@ -310,6 +355,10 @@ public final class GemsOptimizer {
 
   List<AdamWState> adamwStates() {
     return Collections.unmodifiableList(adamw);
+  }
+
+  RunningGates runningGates() {
+    return runningGates;
   }
 
   void restoreStep(long value) {

@@ -57,6 +57,13 @@ final class OptimizerCheckpoint {
       out.add(new Entry(a.name, "adamw_exp_avg", a.expAvg));
       out.add(new Entry(a.name, "adamw_exp_avg_sq", a.expAvgSq));
     }
+    RunningGates gates = opt.runningGates();
+    if (gates != null) {
+      for (int w = 0; w < opt.subspaces().size(); w++) {
+        out.add(new Entry(opt.subspaces().get(w).name, "gate_previous_search", gates.previous[w][0]));
+        out.add(new Entry(opt.subspaces().get(w).name, "gate_previous_rec", gates.previous[w][1]));
+      }
+    }
     return out;
   }
 
@@ -68,6 +75,9 @@ final class OptimizerCheckpoint {
     ObjectNode refreshes = header.putObject("refreshes");
     for (SubspaceState s : opt.subspaces()) {
       refreshes.put(s.name, s.refreshes);
+    }
+    if (opt.runningGates() != null) {
+      header.set("running_gates", JSON.valueToTree(RunningGateScalars.of(opt.runningGates())));
     }
     ArrayNode tensors = header.putArray("tensors");
     List<Entry> entries = entries(opt);
@@ -111,6 +121,16 @@ final class OptimizerCheckpoint {
           throw new IOException(file + ": header field 'refreshes' lacks a count for '" + s.name + "'");
         }
         refreshes.put(s.name, r.asLong());
+      }
+
+      RunningGateScalars gateScalars = null;
+      if (opt.runningGates() != null) {
+        try {
+          gateScalars = JSON.treeToValue(field(file, header, "running_gates"), RunningGateScalars.class);
+          gateScalars.check(opt.subspaces().size());
+        } catch (IOException | RuntimeException e) {
+          throw new IOException(file + ": header field 'running_gates' is unreadable: " + e.getMessage(), e);
+        }
       }
 
       // The layout the file must have: this optimizer's tensors, with the file's null bases.
@@ -183,7 +203,41 @@ final class OptimizerCheckpoint {
         }
       }
       byName.values().forEach(s -> s.refreshes = refreshes.get(s.name));
+      if (gateScalars != null) {
+        gateScalars.applyTo(opt.runningGates());
+      }
       opt.restoreStep(step);
+    }
+  }
+
+  /** The running gates' numbers (their previous gradients are tensors of the file). */
+  record RunningGateScalars(double[] loss, long[] lossSteps, double[] firstLoss, double[] count, long countSteps,
+      double[][] signal, long[][] signalSteps, boolean[][] held) {
+    static RunningGateScalars of(RunningGates g) {
+      return new RunningGateScalars(g.loss, g.lossSteps, g.firstLoss, g.count, g.countSteps, g.signal, g.signalSteps,
+          g.held);
+    }
+
+    void check(int weights) {
+      if (loss.length != 2 || lossSteps.length != 2 || firstLoss.length != 2 || count.length != 2
+          || signal.length != weights || signalSteps.length != weights || held.length != weights) {
+        throw new IllegalArgumentException("expected 2 tasks and " + weights + " weights");
+      }
+    }
+
+    void applyTo(RunningGates g) {
+      for (int k = 0; k < 2; k++) {
+        g.loss[k] = loss[k];
+        g.lossSteps[k] = lossSteps[k];
+        g.firstLoss[k] = firstLoss[k];
+        g.count[k] = count[k];
+        for (int w = 0; w < signal.length; w++) {
+          g.signal[w][k] = signal[w][k];
+          g.signalSteps[w][k] = signalSteps[w][k];
+          g.held[w][k] = held[w][k];
+        }
+      }
+      g.countSteps = countSteps;
     }
   }
 

@@ -15,6 +15,7 @@ public final class JobSpecs {
   private static final Set<String> BACKBONES = Set.of("minilm", "bge-small");
   private static final Set<String> IDS = Set.of("atomic", "semantic");
   private static final Set<String> DECOMPOSITIONS = Set.of("reference", "complementary");
+  private static final Set<String> GATES = Set.of("reference", "running");
 
   private JobSpecs() {}
 
@@ -25,6 +26,7 @@ public final class JobSpecs {
     oneOf("spec.backbone", spec.getBackbone(), BACKBONES);
     oneOf("spec.ids", spec.getIds(), IDS);
     oneOf("spec.decomposition", spec.getDecomposition(), DECOMPOSITIONS);
+    oneOf("spec.gates", spec.getGates(), GATES);
     range("spec.steps", spec.getSteps(), 1_000_000);
     range("spec.batch_size", spec.getBatchSize(), 4096);
     rate("spec.lr", spec.getLr());
@@ -79,6 +81,7 @@ public final class JobSpecs {
       a.add("--single-subspace");
     }
     text(a, "--decomposition", spec.getDecomposition());
+    text(a, "--gates", spec.getGates());
     num(a, "--lora-rank", spec.getLoraRank());
     num(a, "--history", spec.getHistory());
     num(a, "--max-tokens", spec.getMaxTokens());

@@ -57,6 +57,7 @@ public final class Adaptation {
         encoder.method(single ? Method.GALORE : Method.GEMS).rankShared(config.rankShared())
             .rankTask(config.rankTask()).refreshInterval(config.refreshInterval()).alpha(config.alpha())
             .refreshWarmup(config.refreshWarmup()).decomposition(config.decomposition())
+            .gating(config.gates().gating())
             .nullSpace(config.usesNullSpace());
         targeted.forEach(n -> encTargeted.add(param(n, model.params.get(n))));
         encoderOthers.forEach(n -> encOthers.add(param(n, model.params.get(n))));

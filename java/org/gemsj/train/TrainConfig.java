@@ -3,6 +3,7 @@ package org.gemsj.train;
 import java.nio.file.Path;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
 
 /**
  * One training run's settings. {@link #name()} is the method as written on the command line
@@ -17,6 +18,8 @@ import org.gemsj.optim.Decomposition;
  *     org.gemsj.optim.GemsConfig#refreshWarmup})
  * @param decomposition GEMS: how a refresh splits the gradients into the shared and task
  *     subspaces ({@link Decomposition}); REFERENCE when absent from a saved train_config.json
+ * @param gates GEMS: what the task gates read ({@link GateMode}); REFERENCE when absent from a
+ *     saved train_config.json
  */
 public record TrainConfig(
     Path data,
@@ -48,10 +51,12 @@ public record TrainConfig(
     int checkpointEvery,
     int validLimit,
     boolean refreshWarmup,
-    Decomposition decomposition) {
+    Decomposition decomposition,
+    GateMode gates) {
 
   public TrainConfig {
     decomposition = decomposition == null ? Decomposition.REFERENCE : decomposition; // runs saved before the option
+    gates = gates == null ? GateMode.REFERENCE : gates;
   }
 
   public String name() {
@@ -59,7 +64,8 @@ public record TrainConfig(
       return method.cliName;
     }
     return "gems" + (noNullSpace ? " --no-null-space" : "") + (singleSubspace ? " --single-subspace" : "")
-        + (decomposition == Decomposition.COMPLEMENTARY ? " --decomposition complementary" : "");
+        + (decomposition == Decomposition.COMPLEMENTARY ? " --decomposition complementary" : "")
+        + (gates == GateMode.RUNNING ? " --gates running" : "");
   }
 
   /**
@@ -73,7 +79,7 @@ public record TrainConfig(
     return new TrainConfig(newData, abs, method, noNullSpace, singleSubspace, model, steps, batchSize, seed, lr,
         decoderLr, warmupFraction, weightDecay, dropout, rankShared, rankTask, refreshInterval, alpha, loraRank,
         loraAlpha, loraDropout, nullSpaceEnergy, knowledgeCorpus, cacheDir, evalEvery, patience, checkpointEvery,
-        validLimit, refreshWarmup, decomposition);
+        validLimit, refreshWarmup, decomposition, gates);
   }
 
   /** Whether gradients and updates are kept out of the protected (knowledge) directions. */
@@ -94,6 +100,10 @@ public record TrainConfig(
     if (decomposition == Decomposition.COMPLEMENTARY && (method != TrainMethod.GEMS || singleSubspace || rankTask < 1)) {
       throw new IllegalArgumentException("--decomposition complementary splits the task subspaces off the shared one: "
           + "it needs --method gems with --rank-task >= 1 and no --single-subspace");
+    }
+    if (gates == GateMode.RUNNING && (method != TrainMethod.GEMS || singleSubspace || rankTask < 1)) {
+      throw new IllegalArgumentException("--gates running sets the gates of the task subspaces: it needs --method gems "
+          + "with --rank-task >= 1 and no --single-subspace");
     }
     if (!(nullSpaceEnergy > 0 && nullSpaceEnergy < 1)) {
       throw new IllegalArgumentException("--null-space-energy must be in (0, 1), got " + nullSpaceEnergy);

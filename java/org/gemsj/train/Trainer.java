@@ -246,7 +246,8 @@ public final class Trainer {
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
         logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
             report.gateSearch(), report.gateRec(), report.lr(), rate, seconds,
-            org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0));
+            org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0,
+            report.gateSearchMin(), report.gateSearchMax(), report.referenceGateSearch()));
         listener.step(t, config.steps(), search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1], rate,
             seconds);
         bar.stepTo(t);

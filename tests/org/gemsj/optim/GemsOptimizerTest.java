@@ -129,9 +129,13 @@ class GemsOptimizerTest {
   }
 
   static GemsOptimizer gems(ToyModel model, Decomposition decomposition) {
+    return gems(model, decomposition, GateMode.REFERENCE);
+  }
+
+  static GemsOptimizer gems(ToyModel model, Decomposition decomposition, GateMode gates) {
     GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
         .basisMethod(BasisMethod.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5)
-        .decomposition(decomposition).build();
+        .decomposition(decomposition).gating(gates.gating()).build();
     GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
     org.bytedeco.pytorch.global.torch.manual_seed(77);
     opt.setNullBasis("w1", Ref.orthonormalColumns(48, 5));
@@ -148,23 +152,25 @@ class GemsOptimizerTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(Decomposition.class)
   void saveAndLoadResumesExactly(Decomposition decomposition, @TempDir Path dir) throws IOException {
-    ToyModel straight = new ToyModel(13);
-    ToyModel resumed = straight.copy();
-    GemsOptimizer a = gems(straight, decomposition);
-    run(a, 1, 8);
+    for (GateMode gates : GateMode.values()) {
+      ToyModel straight = new ToyModel(13);
+      ToyModel resumed = straight.copy();
+      GemsOptimizer a = gems(straight, decomposition, gates);
+      run(a, 1, 8);
 
-    GemsOptimizer b = gems(resumed, decomposition);
-    run(b, 1, 4);
-    Path file = dir.resolve("optimizer.state");
-    b.save(file);
-    ToyModel restartedModel = resumed.copy(); // the model is saved by its owner; copy it as-is
-    GemsOptimizer c = gems(restartedModel, decomposition);
-    c.load(file);
-    assertEquals(4, c.stepCount());
-    run(c, 5, 8);
-    assertTrue(straight.w1.equal(restartedModel.w1), "w1 differs after resume");
-    assertTrue(straight.w2.equal(restartedModel.w2), "w2 differs after resume");
-    assertTrue(straight.bias.equal(restartedModel.bias), "bias differs after resume");
+      GemsOptimizer b = gems(resumed, decomposition, gates);
+      run(b, 1, 4);
+      Path file = dir.resolve("optimizer-" + gates + ".state");
+      b.save(file);
+      ToyModel restartedModel = resumed.copy(); // the model is saved by its owner; copy it as-is
+      GemsOptimizer c = gems(restartedModel, decomposition, gates);
+      c.load(file);
+      assertEquals(4, c.stepCount());
+      run(c, 5, 8);
+      assertTrue(straight.w1.equal(restartedModel.w1), gates + ": w1 differs after resume");
+      assertTrue(straight.w2.equal(restartedModel.w2), gates + ": w2 differs after resume");
+      assertTrue(straight.bias.equal(restartedModel.bias), gates + ": bias differs after resume");
+    }
   }
 
   @Test

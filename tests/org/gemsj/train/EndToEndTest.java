@@ -87,6 +87,6 @@ class EndToEndTest {
         32, 3, ModelInputs.Format.ITEMS, true, true);
     return new TrainConfig(data, out, method, false, false, model, steps, 8, 11, method == TrainMethod.FULL ? 1e-4 : 3e-4,
         3e-3, 0.05, 0.01, 0.1, 16, 8, 20, 1.0, 8, 16, 0.05, 0.9, null, out.resolve("cache"), 20, 5, 25, 50, false,
-        org.gemsj.optim.Decomposition.REFERENCE);
+        org.gemsj.optim.Decomposition.REFERENCE, org.gemsj.optim.GateMode.REFERENCE);
   }
 }

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.eval.TrainLog;
+import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +50,8 @@ class ResumeTest {
     return new TrainConfig(c.data(), c.out(), c.method(), c.noNullSpace(), c.singleSubspace(), c.model(), c.steps(),
         c.batchSize(), c.seed(), c.lr(), c.decoderLr(), c.warmupFraction(), c.weightDecay(), c.dropout(), c.rankShared(),
         c.rankTask(), 3, c.alpha(), c.loraRank(), c.loraAlpha(), c.loraDropout(), c.nullSpaceEnergy(), null,
-        dir.resolve("cache"), 4, c.patience(), 4, c.validLimit(), true, c.decomposition()); // warm-up refreshes at 2 and 3 cross the resume
+        dir.resolve("cache"), 4, c.patience(), 4, c.validLimit(), true, // warm-up refreshes at 2 and 3 cross the resume
+        method == TrainMethod.GEMS ? Decomposition.COMPLEMENTARY : c.decomposition(),
+        method == TrainMethod.GEMS ? GateMode.RUNNING : c.gates()); // gems: its running gate state crosses it too
   }
 }

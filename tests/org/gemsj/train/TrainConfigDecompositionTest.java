@@ -7,10 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** train_config.json written before --decomposition existed resumes as the reference decomposition. */
+/** train_config.json written before --decomposition and --gates existed resumes with the reference ones. */
 class TrainConfigDecompositionTest {
   @Test
   void aSavedConfigWithoutTheFieldIsReference(@TempDir Path out) throws Exception {
@@ -19,16 +20,19 @@ class TrainConfigDecompositionTest {
         c.model(), c.steps(), c.batchSize(), c.seed(), c.lr(), c.decoderLr(), c.warmupFraction(), c.weightDecay(),
         c.dropout(), c.rankShared(), c.rankTask(), c.refreshInterval(), c.alpha(), c.loraRank(), c.loraAlpha(),
         c.loraDropout(), c.nullSpaceEnergy(), c.knowledgeCorpus(), c.cacheDir(), c.evalEvery(), c.patience(),
-        c.checkpointEvery(), c.validLimit(), c.refreshWarmup(), Decomposition.COMPLEMENTARY);
+        c.checkpointEvery(), c.validLimit(), c.refreshWarmup(), Decomposition.COMPLEMENTARY, GateMode.RUNNING);
     ObjectMapper json = new ObjectMapper().findAndRegisterModules(); // as Trainer writes it
     ObjectNode tree = json.valueToTree(complementary);
     Files.write(out.resolve(Trainer.CONFIG), json.writeValueAsBytes(tree));
     assertEquals(complementary, Trainer.savedConfig(out));
     assertEquals(Decomposition.COMPLEMENTARY, complementary.relocated(out.resolve("moved")).decomposition());
+    assertEquals("gems --decomposition complementary --gates running", complementary.name());
     tree.remove("decomposition");
+    tree.remove("gates");
     Files.write(out.resolve(Trainer.CONFIG), json.writeValueAsBytes(tree));
     TrainConfig old = Trainer.savedConfig(out);
     assertEquals(Decomposition.REFERENCE, old.decomposition());
+    assertEquals(GateMode.REFERENCE, old.gates());
     assertEquals("gems", old.name());
   }
 }
