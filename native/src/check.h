@@ -13,9 +13,9 @@ class ArgCheck {
   explicit ArgCheck(const char* op) : op_(op) {}
 
   [[noreturn]] void fail(const std::string& message) const;
-  // A defined float32 tensor of exactly `shape`, on `device`/`index` when given.
+  // A defined float32 (or, when allowed, float64) tensor of exactly `shape`.
   void tensor(AtenTensorHandle t, const char* name, const std::vector<int64_t>& shape,
-              bool need_contiguous = true) const;
+              bool need_contiguous = true, bool allow_float64 = false) const;
   void same_device(AtenTensorHandle t, const char* name, AtenTensorHandle ref, const char* ref_name) const;
   // `message` is built only on failure: a string, or a callable returning one.
   template <typename Message>

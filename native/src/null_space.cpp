@@ -39,7 +39,9 @@ int64_t null_space_basis(const NullSpaceArgs& a) {
     return std::string() + "second_moment must be a square matrix, got " + describe(a.second_moment);
   });
   const int64_t m = size(a.second_moment, 0);
-  c.tensor(a.second_moment, "second_moment", {m, m}, false);
+  // float64 input is decomposed in float64 (an activation second moment summed over many tokens
+  // loses its small eigenvalues' digits in float32); the outputs are float32 either way
+  c.tensor(a.second_moment, "second_moment", {m, m}, false, /*allow_float64=*/true);
   c.require(a.rule == GEMS_NULL_EIGENVALUE || a.rule == GEMS_NULL_ENERGY, [&] {
     return std::string() + "rule must be GEMS_NULL_EIGENVALUE (0) or GEMS_NULL_ENERGY (1), got " +
            std::to_string(a.rule);
@@ -64,9 +66,9 @@ int64_t null_space_basis(const NullSpaceArgs& a) {
   aten::Eigh e = aten::eigh(a.second_moment);  // ascending
   Tensor values = aten::flip(e.values.get(), 0);
   Tensor vectors = aten::flip(e.vectors.get(), 1);
-  Tensor host = empty({m}, aoti_torch_dtype_float32(), Device::Cpu, 0);
+  Tensor host = empty({m}, aoti_torch_dtype_float64(), Device::Cpu, 0);
   copy_into(host.get(), values.get());
-  const float* p = data_f32(host.get());
+  const double* p = data_f64(host.get());
   std::vector<double> desc(p, p + m);
   for (double v : desc)
     if (!std::isfinite(v)) c.fail("second_moment has non-finite eigenvalues (NaN or Inf in the input?)");

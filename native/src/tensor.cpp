@@ -85,6 +85,12 @@ float* data_f32(AtenTensorHandle t) {
   return static_cast<float*>(p);
 }
 
+double* data_f64(AtenTensorHandle t) {
+  void* p = nullptr;
+  check_abi(aoti_torch_get_data_ptr(t, &p), "aoti_torch_get_data_ptr");
+  return static_cast<double*>(p);
+}
+
 static const char* dtype_name(int32_t d) {
   if (d == aoti_torch_dtype_float32()) return "float32";
   if (d == aoti_torch_dtype_float64()) return "float64";

@@ -58,6 +58,7 @@ Device device(AtenTensorHandle t);
 int32_t device_index(AtenTensorHandle t);
 bool is_contiguous(AtenTensorHandle t);  // row-major dense
 float* data_f32(AtenTensorHandle t);
+double* data_f64(AtenTensorHandle t);
 std::string describe(AtenTensorHandle t);  // "[384, 128] float32 cpu", for messages
 
 // New tensors.

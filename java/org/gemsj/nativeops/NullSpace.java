@@ -41,7 +41,8 @@ public final class NullSpace {
   }
 
   /**
-   * Computes the split of {@code secondMoment} (m x m, symmetric, float32).
+   * Computes the split of {@code secondMoment} (m x m, symmetric, float32 or float64; float64 is
+   * decomposed in float64). The eigenvectors and eigenvalues come back as float32.
    *
    * @param minNullFraction at least this fraction of the m directions stays free (reference 0.05)
    */

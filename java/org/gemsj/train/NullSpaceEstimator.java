@@ -26,8 +26,9 @@ import org.gemsj.torch.Tensors;
  * Finds, for each targeted weight of the pretrained encoder, the output directions that carry
  * general language knowledge: run the encoder over a general-domain corpus, form the second
  * moment C = mean(y yᵀ) of each Linear's outputs over real tokens, and protect the leading
- * eigenvectors holding the {@code energy} share of its trace. Cached per (backbone, corpus,
- * energy), since it depends on nothing else.
+ * eigenvectors holding the {@code energy} share of its trace. C is summed and split in float64:
+ * it adds up tens of thousands of tokens' outer products, whose small eigenvalues float32 loses.
+ * Cached per (backbone, corpus, energy, tokens), since it depends on nothing else.
  */
 public final class NullSpaceEstimator {
   /** The corpus that ships with GEMS-J (written for it; see resources/org/gemsj/knowledge). */
@@ -48,7 +49,7 @@ public final class NullSpaceEstimator {
           + " has " + sentences.size() + " non-empty lines; need at least 10");
     }
     Path cache = cacheDir.resolve("nullspace-" + backbone.cliName + "-" + Digests.sha256(text).substring(0, 16) + "-e"
-        + energy + "-t" + maxTokens + ".bin");
+        + energy + "-t" + maxTokens + "-f64.bin"); // -f64: estimates summed in float32 are not reused
     if (Files.isRegularFile(cache)) {
       try {
         Params cached = ParamFile.read(cache);
@@ -75,7 +76,7 @@ public final class NullSpaceEstimator {
           Tensor rows = batch.mask().view(-1).nonzero().view(-1);
           tokens[0] += rows.size(0);
           encoder.setActivationHook((name, y) -> {
-            Tensor flat = y.reshape(-1, y.size(-1)).index_select(0, rows);
+            Tensor flat = y.reshape(-1, y.size(-1)).index_select(0, rows).to(torch.ScalarType.Double);
             Tensor c = flat.t().mm(flat);
             Tensor sum = moments.get(name);
             if (sum == null) {

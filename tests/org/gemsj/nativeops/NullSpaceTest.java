@@ -71,6 +71,28 @@ class NullSpaceTest {
     }
   }
 
+  /** Eigenvalues from 1 down to 1e-10: float64 input keeps the small ones that float32 would drown. */
+  @Test
+  void float64InputIsSplitInFloat64() {
+    long m = 31;
+    Tensor q = torch.linalg_qr(f64(randn(m, m)), "reduced").get0();
+    Tensor lambda = torch.pow(new Scalar(10.0), torch.arange(new Scalar(m)).to(torch.ScalarType.Double)
+        .mul(new Scalar(-1.0 / 3)));
+    Tensor c = q.mul(lambda.unsqueeze(0)).mm(q.t());
+    try (NullSpace.Split split = NullSpace.split(c, NullSpace.Rule.EIGENVALUE, 1e-8 * 1.5, 0.0)) {
+      assertEquals(24, split.protectedCount()); // 10^(-i/3) >= 1.5e-8 for i <= 23
+      for (int i = 0; i < m; i++) {
+        double expected = lambda.get(i).item_double(), actual = split.eigenvalues().get(i).item_double();
+        assertEquals(expected, actual, 1e-5 * expected, "eigenvalue " + i);
+      }
+    }
+    Tensor c32 = c.to(torch.ScalarType.Float);
+    try (NullSpace.Split split = NullSpace.split(c32, NullSpace.Rule.EIGENVALUE, 1e-8 * 1.5, 0.0)) {
+      double smallest = split.eigenvalues().get(m - 1).item_double();
+      assertTrue(Math.abs(smallest - 1e-10) > 1e-5 * 1e-10, "float32 would do as well: the test could not tell");
+    }
+  }
+
   @Test
   void rejectsANonSquareMatrix() {
     GemsOpException e = org.junit.jupiter.api.Assertions.assertThrows(GemsOpException.class,
