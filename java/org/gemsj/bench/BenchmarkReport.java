@@ -18,16 +18,19 @@ public final class BenchmarkReport {
   private BenchmarkReport() {}
 
   public static void print(List<OptimizerBenchmark.Row> rows, PrintStream out) {
-    out.printf("%-11s %5s %9s %11s %9s %9s %8s %8s %10s %10s %8s %10s%n", "shape", "reps", "fused_ms",
-        "composed_ms", "speedup", "floor_ms", "x_floor", "adamw_ms", "svd_exact", "svd_rand", "energy", "state_kb");
+    out.printf("%-11s %5s %9s %11s %9s %9s %8s %8s %10s %10s %8s %9s %9s %10s%n", "shape", "reps", "fused_ms",
+        "composed_ms", "speedup", "floor_ms", "x_floor", "adamw_ms", "svd_exact", "svd_rand", "energy", "refr_ref",
+        "refr_comp", "state_kb");
     for (OptimizerBenchmark.Row r : rows) {
-      out.printf("%-11s %5d %9.3f %11.3f %8.2fx %9.3f %7.2fx %8.3f %10.1f %10.1f %8.4f %5d/%-5d%n",
+      out.printf("%-11s %5d %9.3f %11.3f %8.2fx %9.3f %7.2fx %8.3f %10.1f %10.1f %8.4f %9.1f %9.1f %5d/%-5d%n",
           r.m() + "x" + r.n(), r.reps(), r.fused_ms(), r.composed_ms(), r.composed_ms() / r.fused_ms(),
           r.gemm_floor_ms(), r.fused_ms() / r.gemm_floor_ms(), r.adamw_ms(), r.svd_exact_ms(),
-          r.svd_randomized_ms(), r.energy_randomized(), r.state_bytes_gems() / 1024, r.state_bytes_adamw() / 1024);
+          r.svd_randomized_ms(), r.energy_randomized(), r.refresh_reference_ms(), r.refresh_complementary_ms(),
+          r.state_bytes_gems() / 1024, r.state_bytes_adamw() / 1024);
     }
     out.println("speedup = composed/fused; x_floor = fused/floor; energy = randomized/exact top-r energy;"
-        + " state_kb = GEMS/AdamW optimizer state");
+        + " refr_ref / refr_comp = ms of one GEMS refresh (3 bases + moments) with the reference / complementary"
+        + " decomposition; state_kb = GEMS/AdamW optimizer state");
   }
 
   public static void writeJson(List<OptimizerBenchmark.Row> rows, Path file) throws IOException {

@@ -3,6 +3,7 @@ package org.gemsj.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -15,19 +16,25 @@ import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.nativeops.FusedStep;
 import org.gemsj.nativeops.NativeLibrary;
 import org.gemsj.optim.ComposedStep;
+import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GemsConfig;
+import org.gemsj.optim.GemsOptimizer;
+import org.gemsj.optim.TaskBatch;
 import org.gemsj.torch.Tensors;
 
 /**
  * Times one optimizer step per weight shape, all variants side by side in one run (the
  * machine is shared and noisy): the fused native step, the same step composed of libtorch
  * calls, libtorch's AdamW, and the floor (the step's GEMMs alone); exact and randomized basis
- * refresh with the randomized one's captured share of the exact top-r energy; state bytes.
+ * refresh with the randomized one's captured share of the exact top-r energy; a whole GEMS
+ * refresh (three bases and the moments) by decomposition; state bytes.
  */
 public final class OptimizerBenchmark {
   /** One shape's figures; field names are the JSON keys. */
   public record Row(long m, long n, long rank_shared, long rank_task, int reps, double fused_ms,
       double composed_ms, double adamw_ms, double gemm_floor_ms, double svd_exact_ms,
-      double svd_randomized_ms, double energy_randomized, long state_bytes_gems, long state_bytes_adamw) {}
+      double svd_randomized_ms, double energy_randomized, double refresh_reference_ms,
+      double refresh_complementary_ms, long state_bytes_gems, long state_bytes_adamw) {}
 
   private final long rankShared;
   private final long rankTask;
@@ -136,10 +143,24 @@ public final class OptimizerBenchmark {
         () -> energies[0] = BasisRefresh.refresh(gsh, rSh, BasisRefresh.Method.EXACT, options, out),
         () -> energies[1] = BasisRefresh.refresh(gsh, rSh, BasisRefresh.Method.RANDOMIZED, options, out)});
 
+    // A whole GEMS refresh of this weight (shared and both task bases, moments carried over), as
+    // training runs it (AUTO: randomized on large weights), by decomposition.
+    double[][] refreshes = interleaved(new Runnable[] {refresher(w, gs, gr, Decomposition.REFERENCE),
+        refresher(w, gs, gr, Decomposition.COMPLEMENTARY)});
+
     long stateGems = 4 * (basis.numel() + 2 * total * longSide);
     long stateAdamw = 4 * 2 * m * n;
     return new Row(m, n, rSh, rT, times[0].length, median(times[0]), median(times[1]), median(times[2]),
-        median(times[3]), median(svd[0]), median(svd[1]), energies[1] / energies[0], stateGems, stateAdamw);
+        median(times[3]), median(svd[0]), median(svd[1]), energies[1] / energies[0], median(refreshes[0]),
+        median(refreshes[1]), stateGems, stateAdamw);
+  }
+
+  private Runnable refresher(Tensor w, Tensor gs, Tensor gr, Decomposition decomposition) {
+    GemsConfig config = GemsConfig.builder().rankShared((int) rankShared).rankTask((int) rankTask)
+        .decomposition(decomposition).build();
+    GemsOptimizer opt = new GemsOptimizer(config, List.of(new GemsOptimizer.Param("w", w.clone())), List.of());
+    TaskBatch search = new TaskBatch(Map.of("w", gs), 20, 1.0), rec = new TaskBatch(Map.of("w", gr), 12, 1.0);
+    return () -> opt.refreshBases(search, rec);
   }
 
   /** Runs the variants in turn (one warm-up each), repeating the round until the time budget. */

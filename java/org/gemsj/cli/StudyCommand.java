@@ -24,8 +24,9 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--first-seed", description = "the first seed; the others follow it (default 1)") long firstSeed = 1;
   @Option(names = "--budget", description = "small (45 min on 2 idle cores for MovieLens-small), medium "
       + "(trains to a validation plateau, up to an hour a run) or full (default small)") String budget = "small";
-  @Option(names = "--methods", description = "comma-separated subset of: gems, gems --no-null-space, "
-      + "gems --single-subspace, galore, lora, full (default all)") String methods;
+  @Option(names = "--methods", description = "comma-separated subset of: gems, gems --decomposition complementary, "
+      + "gems --decomposition complementary --gates running, gems --no-null-space, gems --single-subspace, galore, "
+      + "lora, full (default all; StudyMethod.ALL)") String methods;
   @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone = "minilm";
   @Option(names = "--cache-dir", description = "null-space and item-embedding cache (default ~/.cache/gems-j)")
   Path cacheDir;

@@ -228,10 +228,7 @@ public final class GemsOptimizer {
         SubspaceState s = subspaces.get(i);
         Tensor gs = search.grad(s.name), gr = rec.grad(s.name);
         if (refresh) {
-          Tensor shared = shared(gs, search.count(), gr, rec.count());
-          long seed = config.seed() * 1_000_003L + i * 7919L + s.refreshes;
-          double e = s.refresh(new Tensor[] {shared, gs, gr}, config.decomposition(), config.basisMethod(),
-              config.momentPolicy(), seed, momentFloor);
+          double e = refresh(i, search, rec, momentFloor);
           lowest = Double.isNaN(lowest) ? e : Math.min(lowest, e);
         }
         s.step(new FusedStep.Task(gs, search.count(), weightGates[i][0]),
@@ -251,6 +248,34 @@ public final class GemsOptimizer {
       step = t;
       return new StepReport(t, lr, gates[0], gates[1], refresh && !subspaces.isEmpty(), lowest, lowGate, highGate,
           referenceSearch);
+    }
+  }
+
+  /** Refreshes targeted weight i's bases from the batches; its lowest captured-energy fraction. */
+  private double refresh(int i, TaskBatch search, TaskBatch rec, double momentFloor) {
+    SubspaceState s = subspaces.get(i);
+    Tensor gs = search.grad(s.name), gr = rec.grad(s.name);
+    Tensor shared = shared(gs, search.count(), gr, rec.count());
+    long seed = config.seed() * 1_000_003L + i * 7919L + s.refreshes;
+    return s.refresh(new Tensor[] {shared, gs, gr}, config.decomposition(), config.basisMethod(), config.momentPolicy(),
+        seed, momentFloor);
+  }
+
+  /**
+   * Refreshes every targeted weight's bases from these batches now, as a step's refresh does
+   * (moments carried over by the config's policy), without taking a step: what `gems bench
+   * optimizer` times per decomposition. Needs a null basis for every weight when the null space is on.
+   */
+  public void refreshBases(TaskBatch search, TaskBatch rec) {
+    if (search.count() + rec.count() == 0) {
+      throw new IllegalArgumentException("a refresh needs at least one sample (both task batches are empty)");
+    }
+    try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+      checkGradients(search);
+      checkGradients(rec);
+      for (int i = 0; i < subspaces.size(); i++) {
+        refresh(i, search, rec, 1);
+      }
     }
   }
 

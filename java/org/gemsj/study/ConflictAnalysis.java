@@ -12,9 +12,9 @@ import org.gemsj.train.ConflictLog;
 /**
  * Gradient conflict of one method over its seeds, from the runs' conflict.jsonl: the cosine
  * between the search and rec signal per targeted weight and probed step (mean over seeds), and a
- * summary per layer type (attention q/k/v/o vs feed-forward in/out). The signal is what the
- * method applies: for subspace methods the tasks' contributions to the update ("applied"); for
- * full fine-tuning the raw gradients, for LoRA its adapters' gradients ("raw"). A negative
+ * summary per layer type (attention q/k/v/o vs feed-forward in/out). The signal is either the
+ * raw task gradients ("raw"; LoRA: its adapters' gradients) or the tasks' parts of the update the
+ * optimizer applied, after projections, gates and Adam's preconditioner ("applied"). A negative
  * cosine is a conflict.
  */
 record ConflictAnalysis(String series, List<String> weights, List<Integer> steps, double[][] cosine,
@@ -57,6 +57,12 @@ record ConflictAnalysis(String series, List<String> weights, List<Integer> steps
       summary.put(type, m);
     });
     return new ConflictAnalysis(series, weights.stream().map(ConflictAnalysis::shortName).toList(), steps, cos, summary);
+  }
+
+  /** One run's mean cosine over every targeted weight and probe of a series; NaN when it has none. */
+  static double meanCosine(List<ConflictLog.Entry> run, boolean applied) {
+    return run.stream().flatMap(e -> (applied ? e.applied() : e.raw()).values().stream())
+        .filter(Double::isFinite).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
   }
 
   /** "attention" or "ffn" for a targeted weight's full name. */

@@ -32,6 +32,19 @@ public record SeedStats(double mean, double std, int n) {
   }
 
   /**
+   * The mean of per-seed paired differences, against zero: with its standard error std/sqrt(n)
+   * and the verdict at twice that, or "one seed: no standard error".
+   */
+  public String pairedText() {
+    if (n < 2) {
+      return String.format(java.util.Locale.ROOT, "%+.4f (one seed: no standard error)", mean);
+    }
+    double se = std / Math.sqrt(n);
+    return String.format(java.util.Locale.ROOT, "%+.4f ± %.4f %s", mean, se,
+        Math.abs(mean) > 2 * se ? "**(exceeds noise)**" : "(within noise)");
+  }
+
+  /**
    * {@code this.mean - reference.mean} as the study's tables write it: with its standard error and
    * the verdict, or, with fewer than two seeds on either side, saying there is no standard error
    * (a "± 0.0000" would read as a measured zero).

@@ -7,10 +7,21 @@ import java.util.List;
  * that select it; {@code slug} names its run directories.
  */
 public record StudyMethod(String name, List<String> trainArgs) {
-  /** The methods the study compares, GEMS first (the reference of every difference). */
+  /**
+   * The methods the study compares, GEMS first (the reference of every difference): the method
+   * with the reference code's subspaces and gates, then the complementary decomposition alone and
+   * with running gates (docs/METHOD.md), the ablations, and the baselines. GEMS's variants name
+   * their decomposition and gates explicitly, so a later change of the defaults cannot change what
+   * a finished run means.
+   */
   public static final List<StudyMethod> ALL = List.of(
-      new StudyMethod("gems", List.of("--method", "gems")),
-      new StudyMethod("gems --no-null-space", List.of("--method", "gems", "--no-null-space")),
+      new StudyMethod("gems", List.of("--method", "gems", "--decomposition", "reference", "--gates", "reference")),
+      new StudyMethod("gems --decomposition complementary", List.of("--method", "gems", "--decomposition",
+          "complementary", "--gates", "reference")),
+      new StudyMethod("gems --decomposition complementary --gates running", List.of("--method", "gems",
+          "--decomposition", "complementary", "--gates", "running")),
+      new StudyMethod("gems --no-null-space", List.of("--method", "gems", "--no-null-space", "--decomposition",
+          "reference", "--gates", "reference")),
       new StudyMethod("gems --single-subspace", List.of("--method", "gems", "--single-subspace")),
       new StudyMethod("galore", List.of("--method", "galore")),
       new StudyMethod("lora", List.of("--method", "lora")),
@@ -18,11 +29,6 @@ public record StudyMethod(String name, List<String> trainArgs) {
 
   public String slug() {
     return name.replace(" --", "-").replace(' ', '-');
-  }
-
-  /** Whether this method's optimizer decomposes its update by task (conflict of applied updates). */
-  public boolean subspaceMethod() {
-    return name.startsWith("gems") || name.equals("galore");
   }
 
   /** The methods named in a comma-separated list, in {@link #ALL}'s order. */

@@ -33,7 +33,9 @@ final class StudyReport {
   private final Retention.Reference reference;
   private final List<String> failed;
   private final double seconds;
+  /** Per method, the conflict of the applied updates (heatmaps) and of the raw gradients. */
   private final Map<StudyMethod, ConflictAnalysis> conflict = new LinkedHashMap<>();
+  private final Map<StudyMethod, ConflictAnalysis> rawConflict = new LinkedHashMap<>();
 
   StudyReport(Study.Options o, Dataset dataset, SplitData split, Map<StudyMethod, List<RunRecord>> runs,
       Retention.Reference reference, List<String> failed, double seconds) {
@@ -44,8 +46,10 @@ final class StudyReport {
     this.reference = reference;
     this.failed = failed;
     this.seconds = seconds;
-    runs.forEach((m, r) -> conflict.put(m, ConflictAnalysis.of(r.stream().map(RunRecord::conflict).toList(),
-        m.subspaceMethod())));
+    runs.forEach((m, r) -> {
+      conflict.put(m, ConflictAnalysis.of(r.stream().map(RunRecord::conflict).toList(), true));
+      rawConflict.put(m, ConflictAnalysis.of(r.stream().map(RunRecord::conflict).toList(), false));
+    });
   }
 
   Study.Outcome write() throws IOException {
@@ -104,6 +108,17 @@ final class StudyReport {
     return names;
   }
 
+  /** "mean ± standard error" over seeds, or the mean and "(one seed)". */
+  private static String seText(SeedStats s) {
+    return s.n() < 2 ? String.format(java.util.Locale.ROOT, "%.4f (one seed)", s.mean())
+        : String.format(java.util.Locale.ROOT, "%.4f ± %.4f", s.mean(), s.std() / Math.sqrt(s.n()));
+  }
+
+  /** Per seed, the run's mean conflict cosine of a series. */
+  private SeedStats conflictStats(StudyMethod m, boolean applied) {
+    return stats(m, r -> ConflictAnalysis.meanCosine(r.conflict(), applied));
+  }
+
   private StudyMethod reference() {
     return runs.keySet().stream().filter(m -> m.name().equals("gems")).findFirst().orElse(null);
   }
@@ -136,6 +151,9 @@ final class StudyReport {
       e.put("cost", cost(m));
       e.put("retention", retention(m));
       e.put("conflict", conflict.get(m).json());
+      e.put("conflict_raw", rawConflict.get(m).json());
+      e.put("conflict_mean_cosine", Map.of("raw", meanStd(conflictStats(m, false)),
+          "applied", meanStd(conflictStats(m, true))));
       e.put("runs", runs.get(m).stream().map(RunRecord::json).toList());
       methods.put(m.name(), e);
     }
@@ -303,18 +321,35 @@ final class StudyReport {
       md.append(" |\n");
     }
     md.append("\n## Gradient conflict (cosine between the search and rec signal per targeted weight)\n\n");
-    md.append("`applied`: the tasks' contributions to the update a subspace method applies (null space and "
-        + "subspace projections, gates); `raw`: the task gradients (full) or LoRA adapter gradients. "
-        + "Mean cosine and share of negative (conflicting) probes, over layers, probes and seeds.\n\n");
-    md.append("| method | signal | attention mean cos | attention negative | FFN mean cos | FFN negative |\n");
-    md.append("| --- | --- | --- | --- | --- | --- |\n");
+    md.append("`raw`: the task gradients (LoRA: its adapters' gradients); `applied`: the tasks' parts of the update "
+        + "the optimizer applied (null space and subspace projections, gates, Adam's preconditioner). A negative "
+        + "cosine is a conflict. Mean over layers and probes, then mean ± standard error over seeds; "
+        + "`applied − raw` pairs each seed's two series.\n\n");
+    md.append("| method | raw mean cos | applied mean cos | applied − raw | applied: attention mean cos / negative "
+        + "| applied: FFN mean cos / negative |\n| --- | --- | --- | --- | --- | --- |\n");
     conflict.forEach((m, c) -> {
-      if (!c.isEmpty()) {
-        Map<String, Double> a = c.byType().get("attention"), f = c.byType().get("ffn");
-        md.append(String.format("| %s | %s | %.3f | %.0f%% | %.3f | %.0f%% |%n", m.name(), c.series(),
-            a.get("mean_cosine"), 100 * a.get("negative_share"), f.get("mean_cosine"), 100 * f.get("negative_share")));
+      if (c.isEmpty()) {
+        return;
       }
+      SeedStats paired = stats(m, r -> ConflictAnalysis.meanCosine(r.conflict(), true)
+          - ConflictAnalysis.meanCosine(r.conflict(), false));
+      Map<String, Double> a = c.byType().get("attention"), f = c.byType().get("ffn");
+      md.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %s | %.3f / %.0f%% | %.3f / %.0f%% |%n",
+          m.name(), seText(conflictStats(m, false)), seText(conflictStats(m, true)), paired.pairedText(),
+          a.get("mean_cosine"), 100 * a.get("negative_share"), f.get("mean_cosine"), 100 * f.get("negative_share")));
     });
+    StudyMethod gems = reference();
+    if (gems != null && !conflict.get(gems).isEmpty()) {
+      md.append("\nApplied conflict against gems's (mean cosine, difference from gems):\n\n"
+          + "| method | applied − gems applied | raw − gems applied |\n| --- | --- | --- |\n");
+      for (StudyMethod m : conflict.keySet()) {
+        if (m != gems && !conflict.get(m).isEmpty()) {
+          md.append("| ").append(m.name()).append(" | ")
+              .append(conflictStats(m, true).differenceText(conflictStats(gems, true))).append(" | ")
+              .append(conflictStats(m, false).differenceText(conflictStats(gems, true))).append(" |\n");
+        }
+      }
+    }
     md.append("\nHeatmaps: ");
     conflict.forEach((m, c) -> md.append(c.isEmpty() ? "" : "`conflict-" + m.slug() + ".png` "));
     md.append("\n\n## Knowledge retention\n\n");

@@ -42,4 +42,15 @@ class SeedStatsTest {
     assertEquals("+0.0800 (one seed: no standard error)", SeedStats.of(List.of(0.5)).differenceText(a));
     assertEquals("-0.0800 (one seed: no standard error)", a.differenceText(SeedStats.of(List.of(0.5))));
   }
+
+  /** Paired differences against zero: mean ± std/sqrt(n), the verdict at twice that. */
+  @org.junit.jupiter.api.Test
+  void pairedDifferencesAgainstZero() {
+    SeedStats d = SeedStats.of(java.util.List.of(-0.10, -0.12, -0.11)); // std 0.01, se 0.00577
+    org.junit.jupiter.api.Assertions.assertEquals("-0.1100 ± 0.0058 **(exceeds noise)**", d.pairedText());
+    SeedStats small = SeedStats.of(java.util.List.of(0.01, -0.02, 0.02));
+    org.junit.jupiter.api.Assertions.assertTrue(small.pairedText().endsWith("(within noise)"), small.pairedText());
+    org.junit.jupiter.api.Assertions.assertEquals("+0.0300 (one seed: no standard error)",
+        SeedStats.of(java.util.List.of(0.03)).pairedText());
+  }
 }

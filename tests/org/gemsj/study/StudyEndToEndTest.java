@@ -56,7 +56,10 @@ class StudyEndToEndTest {
         assertEquals(sum / 2, m.get("mean").get(task).get("ndcg@10").asDouble(), 1e-12);
       }
       JsonNode conflict = m.get("conflict");
-      assertEquals(method.equals("gems") ? "applied" : "raw", conflict.get("series").asText());
+      assertEquals("applied", conflict.get("series").asText());
+      assertEquals("raw", m.get("conflict_raw").get("series").asText());
+      double appliedMean = m.get("conflict_mean_cosine").get("applied").get("mean").asDouble();
+      assertTrue(appliedMean >= -1 && appliedMean <= 1 && appliedMean != 0, "applied mean cosine " + appliedMean);
       assertEquals(36, conflict.get("weights").size()); // MiniLM: 6 layers x (q, k, v, o, ffn in, ffn out)
       double cos = conflict.get("cosine").get(0).get(0).asDouble();
       assertTrue(cos >= -1 && cos <= 1 && cos != 0, "cosine " + cos);

@@ -11,9 +11,11 @@ import org.junit.jupiter.api.Test;
 class StudyMethodTest {
   @Test
   void methodsAsOnTheCommandLine() {
-    assertEquals(List.of("gems", "gems --no-null-space", "gems --single-subspace", "galore", "lora", "full"),
-        StudyMethod.ALL.stream().map(StudyMethod::name).toList());
-    assertEquals("gems-no-null-space", StudyMethod.ALL.get(1).slug());
+    assertEquals(List.of("gems", "gems --decomposition complementary",
+        "gems --decomposition complementary --gates running", "gems --no-null-space", "gems --single-subspace",
+        "galore", "lora", "full"), StudyMethod.ALL.stream().map(StudyMethod::name).toList());
+    assertEquals("gems-no-null-space", StudyMethod.ALL.get(3).slug());
+    assertEquals("gems-decomposition-complementary-gates-running", StudyMethod.ALL.get(2).slug());
     assertEquals(List.of("gems", "full"), StudyMethod.parse("full, gems").stream().map(StudyMethod::name).toList());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StudyMethod.parse("gems,adam"));
     assertTrue(e.getMessage().startsWith("--methods: unknown method 'adam'"), e.getMessage());
