@@ -179,7 +179,7 @@ public final class Study {
     }
     List<String> earlier = new ArrayList<>();
     n.path("train_args").forEach(a -> earlier.add(a.asText()));
-    if (!earlier.equals(args)) {
+    if (!sameOptions(earlier, args)) {
       throw new IllegalArgumentException(dir + " holds a finished run trained with other options ("
           + String.join(" ", earlier) + "; this study would use " + String.join(" ", args)
           + "): give another --out, or delete that directory to retrain it");
@@ -199,7 +199,25 @@ public final class Study {
     JsonNode n = JSON.readTree(record.toFile());
     List<String> earlier = new ArrayList<>();
     n.path("train_args").forEach(a -> earlier.add(a.asText()));
-    return earlier.equals(args) ? n.path("wall_seconds").asDouble(0) : null;
+    return sameOptions(earlier, args) ? n.path("wall_seconds").asDouble(0) : null;
+  }
+
+  /**
+   * Whether two `gems train` argument lists set the same options to the same values, in any
+   * order (a flag followed by a token that is no flag takes it as its value).
+   */
+  static boolean sameOptions(List<String> a, List<String> b) {
+    return options(a).equals(options(b));
+  }
+
+  private static Map<String, String> options(List<String> args) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String flag = args.get(i);
+      boolean valued = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
+      out.put(flag, valued ? args.get(++i) : "");
+    }
+    return out;
   }
 
   /** The `gems train` arguments of one run. */

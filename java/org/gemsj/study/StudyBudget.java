@@ -16,23 +16,27 @@ import java.util.Map;
  * ranking (docs/RESULTS.md).
  */
 public enum StudyBudget {
-  SMALL(Map.of("--steps", "150", "--batch-size", "16", "--max-tokens", "32", "--history", "3",
+  SMALL(List.of("--steps", "150", "--batch-size", "16", "--max-tokens", "32", "--history", "3",
       "--eval-every", "150", "--valid-limit", "100", "--refresh", "50", "--checkpoint-every", "150"), 10),
   /**
    * Trains until MovieLens-small's validation NDCG@10 stops improving, in at most an hour a run on
    * 2 cores (docs/RESULTS.md, "A budget that converges"); the history as 20 item tokens.
    */
-  MEDIUM(Map.of("--steps", "3000", "--batch-size", "16", "--max-tokens", "32", "--history", "20",
+  MEDIUM(List.of("--steps", "3000", "--batch-size", "16", "--max-tokens", "32", "--history", "20",
       "--eval-every", "250", "--valid-limit", "300", "--refresh", "200", "--checkpoint-every", "250"), 100),
-  FULL(Map.of("--steps", "3000", "--batch-size", "32", "--max-tokens", "64", "--history", "10",
+  FULL(List.of("--steps", "3000", "--batch-size", "32", "--max-tokens", "64", "--history", "10",
       "--eval-every", "250", "--valid-limit", "500", "--refresh", "200", "--checkpoint-every", "250"), 100);
 
   private final Map<String, String> options;
   /** Steps between gradient-conflict probes. */
   public final int conflictEvery;
 
-  StudyBudget(Map<String, String> options, int conflictEvery) {
-    this.options = new LinkedHashMap<>(options);
+  /** {@code options}: option, value, option, value, ... in the order the run's arguments list them. */
+  StudyBudget(List<String> options, int conflictEvery) {
+    this.options = new LinkedHashMap<>();
+    for (int i = 0; i < options.size(); i += 2) {
+      this.options.put(options.get(i), options.get(i + 1));
+    }
     this.conflictEvery = conflictEvery;
   }
 

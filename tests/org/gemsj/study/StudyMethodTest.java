@@ -32,4 +32,14 @@ class StudyMethodTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StudyBudget.parse("huge"));
     assertEquals("--budget must be small, medium or full, got 'huge'", e.getMessage());
   }
+
+  /** A run recorded with its options in another order is the same run (a budget's order once varied by JVM). */
+  @Test
+  void argumentsCompareAsOptionsInAnyOrder() {
+    List<String> a = List.of("--data", "d", "--overwrite", "--steps", "3000", "--lr", "-1");
+    assertTrue(Study.sameOptions(a, List.of("--steps", "3000", "--overwrite", "--lr", "-1", "--data", "d")));
+    assertTrue(!Study.sameOptions(a, List.of("--data", "d", "--overwrite", "--steps", "300", "--lr", "-1")));
+    assertTrue(!Study.sameOptions(a, List.of("--data", "d", "--steps", "3000", "--lr", "-1")));
+    assertEquals(List.of("--steps", "150", "--batch-size", "16"), StudyBudget.SMALL.trainArgs(Map.of()).subList(0, 4));
+  }
 }
