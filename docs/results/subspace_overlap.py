@@ -14,6 +14,10 @@ import sys
 import numpy as np
 
 
+def nonzero(columns):
+    return columns[:, np.linalg.norm(columns, axis=0) > 1e-6]
+
+
 def main(path):
     data = open(path, "rb").read()
     if data[:8] != b"GEMSOPT1":
@@ -26,17 +30,20 @@ def main(path):
     chance = {"attention": [], "ffn": []}
     for t in header["tensors"]:
         count = int(np.prod(t["shape"]))
+        start, offset = offset, offset + 4 * count
         if t["role"] == "basis":
-            basis = np.frombuffer(data, dtype="<f4", count=count, offset=offset).reshape(t["shape"]).astype(np.float64)
+            basis = np.frombuffer(data, dtype="<f4", count=count, offset=start).reshape(t["shape"]).astype(np.float64)
             # right bases (m >= n) hold the basis vectors as rows (r x n), left bases as columns (m x r)
             v = basis.T if t["shape"][0] < t["shape"][1] else basis
-            shared, _ = np.linalg.qr(v[:, :r_sh])
+            # the complementary decomposition leaves zero columns where it found fewer directions: drop them
+            shared, _ = np.linalg.qr(nonzero(v[:, :r_sh]))
             share = [np.linalg.norm(shared.T @ b) ** 2 / np.linalg.norm(b) ** 2
-                     for b in (v[:, r_sh:r_sh + r_task], v[:, r_sh + r_task:])]
+                     for b in (nonzero(v[:, r_sh:r_sh + r_task]), nonzero(v[:, r_sh + r_task:])) if b.shape[1] > 0]
+            if not share:
+                continue
             kind = "attention" if ".attention." in t["owner"] else "ffn"
             inside[kind].append(np.mean(share))
             chance[kind].append(r_sh / v.shape[0])
-        offset += 4 * count
     for kind in inside:
         print(f"{kind}: {np.mean(inside[kind]):.3f} of the task subspaces' energy lies in the shared subspace "
               f"(random subspaces: {np.mean(chance[kind]):.3f}; {len(inside[kind])} weights, step {header['step']})")
