@@ -2,12 +2,14 @@ package org.gemsj.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.gemsj.api.GemsTrainer;
 import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.study.StudyBudget;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.Trainer;
@@ -91,6 +93,9 @@ final class TrainCommand implements Callable<Integer> {
       + "--resume, a measurement and not a setting (default 0: off)")
   int conflictEvery;
   @Option(names = "--cache-dir", description = "null-space cache (default ~/.cache/gems-j)") Path cacheDir;
+  @Option(names = "--data-root", description = "read the dataset's files only where they really lie inside this "
+      + "directory (repeatable; checked as each file is opened, symlinks followed; the job server passes its data "
+      + "roots); may be given with --resume") List<Path> dataRoots;
 
   /** How long a signal waits for the current step's checkpoint before the JVM exits anyway. */
   static final long STOP_GRACE_SECONDS = 60;
@@ -108,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resuming = resume != null;
     if (resuming) {
       var others = spec.commandLine().getParseResult().matchedOptions().stream()
-          .map(o -> o.longestName()).filter(n -> !n.equals("--resume") && !n.equals("--conflict-every")).toList();
+          .map(o -> o.longestName()).filter(n -> !n.equals("--resume") && !n.equals("--conflict-every") && !n.equals("--data-root")).toList();
       if (!others.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
             + "drop " + String.join(", ", others));
@@ -135,7 +140,9 @@ final class TrainCommand implements Callable<Integer> {
     }, "gems-train-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
-      trainer.probeConflict(conflictEvery).run(resuming, overwrite);
+      trainer.probeConflict(conflictEvery)
+          .confineTo(dataRoots == null ? FileConfinement.NONE : FileConfinement.within(dataRoots))
+          .run(resuming, overwrite);
     } catch (TrainingStopped stopped) {
       return 0; // the trainer logged how to resume; the JVM exits with the signal's status
     } finally {

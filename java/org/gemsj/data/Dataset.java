@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.gemsj.io.FileConfinement;
 
 /**
  * A validated dataset directory (items.jsonl + events.jsonl, see docs/DATA.md). Items keep file
@@ -22,7 +23,10 @@ public final class Dataset {
   private final List<Event> events;
   private final Set<String> users;
 
-  Dataset(List<Item> items, List<Event> events) {
+  private final String digest;
+
+  Dataset(List<Item> items, List<Event> events, String digest) {
+    this.digest = digest;
     this.items = List.copyOf(items);
     this.events = List.copyOf(events);
     Map<String, Integer> idx = new HashMap<>(items.size() * 2);
@@ -42,7 +46,20 @@ public final class Dataset {
    * reported in one {@link DatasetException} as "file:line: field 'name': problem".
    */
   public static Dataset load(Path dir) throws IOException {
-    return new DatasetReader(dir).read();
+    return load(dir, FileConfinement.NONE);
+  }
+
+  /**
+   * {@link #load(Path)}, opening each file through {@code confinement}: a file that resolves
+   * outside its roots is refused when it is opened (IllegalArgumentException naming it).
+   */
+  public static Dataset load(Path dir, FileConfinement confinement) throws IOException {
+    return new DatasetReader(dir, confinement).read();
+  }
+
+  /** SHA-256 (hex) over items.jsonl then events.jsonl, the bytes this dataset was parsed from. */
+  public String digest() {
+    return digest;
   }
 
   /** The catalogue in file order; an item's position is its index. */

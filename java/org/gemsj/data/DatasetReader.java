@@ -5,15 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.gemsj.io.FileConfinement;
+import org.gemsj.io.Utf8Lines;
 
 /** Streams and validates a dataset directory line by line, collecting every error. */
 final class DatasetReader {
@@ -28,8 +30,18 @@ final class DatasetReader {
   private final Map<String, Long> itemLines = new HashMap<>();
   private final List<Event> events = new ArrayList<>();
 
-  DatasetReader(Path dir) {
+  private final FileConfinement confinement;
+  /** SHA-256 over both files' bytes as read, in order (the checkpoint's data digest). */
+  private final MessageDigest digest;
+
+  DatasetReader(Path dir, FileConfinement confinement) {
     this.dir = dir;
+    this.confinement = confinement;
+    try {
+      this.digest = MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
   }
 
   Dataset read() throws IOException {
@@ -41,7 +53,18 @@ final class DatasetReader {
       readLines(Dataset.EVENTS, this::event);
     }
     problems.throwIfAny("invalid dataset " + dir);
-    return new Dataset(items, events);
+    return new Dataset(items, events, java.util.HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** The next line, or null at the end or at a line that is not UTF-8 (recorded; the rest of the file is skipped). */
+  private String nextLine(Utf8Lines in, String file) throws IOException {
+    try {
+      return in.next();
+    } catch (Utf8Lines.MalformedLine e) {
+      problems.add(file, e.line, "not valid UTF-8 at byte offset " + e.byteOffset + " of the file (the file must be "
+          + "UTF-8; the rest of it was not read)");
+      return null;
+    }
   }
 
   private interface LineHandler {
@@ -55,11 +78,11 @@ final class DatasetReader {
       return;
     }
     long records = 0;
-    try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+    try (Utf8Lines in = new Utf8Lines(new DigestInputStream(confinement.open(path), digest))) {
       String text;
       long line = 0;
-      while ((text = in.readLine()) != null) {
-        line++;
+      while ((text = nextLine(in, file)) != null) {
+        line = in.lineNumber();
         if (text.isBlank()) {
           continue; // blank lines (a trailing one, say) carry no record
         }

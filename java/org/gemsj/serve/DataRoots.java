@@ -10,23 +10,39 @@ import java.util.List;
 /**
  * The directories a job spec may read datasets from. A path is accepted only when its real path
  * (symlinks followed, {@code ..} resolved) lies inside one of them, so neither {@code ..} nor a
- * symlink can reach the rest of the file system.
+ * symlink can reach the rest of the file system. This check at submit is the first of two: the
+ * job's worker checks every file again as it opens it ({@link org.gemsj.io.FileConfinement}),
+ * since the directory may have changed in between.
+ *
+ * <p>A refusal tells a client nothing about the file system outside the roots: a path outside
+ * them (as written, or once resolved) gets the same answer whether it exists or not, and the
+ * roots are named as the server was configured, not by their real paths.
  */
 public final class DataRoots {
-  private final List<Path> roots;
+  private final List<Path> configured;
+  private final List<Path> lexical;
+  private final List<Path> real;
 
   public DataRoots(List<Path> roots) throws IOException {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("at least one data root is needed");
     }
-    List<Path> real = new ArrayList<>();
+    List<Path> lex = new ArrayList<>(), rp = new ArrayList<>();
     for (Path r : roots) {
       if (!Files.isDirectory(r)) {
         throw new IllegalArgumentException("data root " + r + " is not a directory");
       }
-      real.add(r.toRealPath());
+      lex.add(r.toAbsolutePath().normalize());
+      rp.add(r.toRealPath());
     }
-    this.roots = List.copyOf(real);
+    this.configured = List.copyOf(roots);
+    this.lexical = List.copyOf(lex);
+    this.real = List.copyOf(rp);
+  }
+
+  /** The roots as configured (what the worker is given). */
+  public List<Path> configured() {
+    return configured;
   }
 
   /**
@@ -48,19 +64,26 @@ public final class DataRoots {
         throw new SpecException(field, "may not contain '..' (" + value + ")");
       }
     }
-    Path abs = p.isAbsolute() ? p : roots.get(0).resolve(p);
-    Path real;
+    Path abs = p.isAbsolute() ? p.normalize() : lexical.get(0).resolve(p).normalize();
+    if (lexical.stream().noneMatch(abs::startsWith) && real.stream().noneMatch(abs::startsWith)) {
+      throw outside(field, value); // before touching the file system: existence outside is not revealed
+    }
+    Path resolved;
     try {
-      real = abs.toRealPath();
+      resolved = abs.toRealPath();
     } catch (IOException e) {
       throw new SpecException(field, "no such directory: " + value);
     }
-    if (roots.stream().noneMatch(real::startsWith)) {
-      throw new SpecException(field, value + " is outside the server's data roots " + roots);
+    if (real.stream().noneMatch(resolved::startsWith)) {
+      throw outside(field, value);
     }
-    if (!Files.isDirectory(real)) {
+    if (!Files.isDirectory(resolved)) {
       throw new SpecException(field, value + " is not a directory");
     }
-    return real;
+    return resolved;
+  }
+
+  private SpecException outside(String field, String value) {
+    return new SpecException(field, value + " is outside the server's data roots " + configured);
   }
 }

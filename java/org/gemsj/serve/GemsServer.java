@@ -30,7 +30,8 @@ public final class GemsServer implements AutoCloseable {
     DataRoots roots = new DataRoots(c.dataRoots());
     store = new JobStore(c.dataDir());
     JobLedger ledger = new JobLedger(store);
-    runner = new JobRunner(ledger, c.dataDir(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()), c.runner());
+    runner = new JobRunner(ledger, c.dataDir(), c.dataRoots(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()),
+        c.runner());
     models = new ModelRegistry(c.models(), store, runner);
     var jobs = new JobServiceImpl(ledger, runner, roots);
     var inference = new InferenceServiceImpl(models);

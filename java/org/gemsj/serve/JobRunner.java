@@ -45,6 +45,7 @@ public final class JobRunner implements AutoCloseable {
 
   private final JobLedger ledger;
   private final Path dataDir;
+  private final List<Path> dataRoots;
   private final WorkerLauncher launcher;
   private final Options options;
   private final Map<String, Running> running = new HashMap<>();
@@ -72,7 +73,12 @@ public final class JobRunner implements AutoCloseable {
     }
   }
 
-  public JobRunner(JobLedger ledger, Path dataDir, WorkerLauncher launcher, Options options) {
+  /**
+   * @param dataRoots the directories a job's dataset must really lie in; its worker checks each
+   *     file against them as it opens it ({@code gems train --data-root})
+   */
+  public JobRunner(JobLedger ledger, Path dataDir, List<Path> dataRoots, WorkerLauncher launcher, Options options) {
+    this.dataRoots = dataRoots.stream().map(Path::toAbsolutePath).toList(); // the worker runs in the job directory
     this.ledger = ledger;
     this.dataDir = dataDir;
     this.launcher = launcher;
@@ -169,9 +175,13 @@ public final class JobRunner implements AutoCloseable {
     String id = job.getId();
     Path out = outDir(id);
     OptionalLong checkpoint = checkpointStep(id);
-    List<String> args = checkpoint.isPresent()
+    List<String> args = new ArrayList<>(checkpoint.isPresent()
         ? List.of("train", "--resume", out.toString())
-        : JobSpecs.trainArgs(job.getSpec(), out, dataDir.resolve("cache"));
+        : JobSpecs.trainArgs(job.getSpec(), out, dataDir.resolve("cache")));
+    for (Path root : dataRoots) { // checked again by the worker when it opens the files, not only at submit
+      args.add("--data-root");
+      args.add(root.toString());
+    }
     Process process;
     try {
       Files.createDirectories(jobDir(id));

@@ -60,12 +60,19 @@ final class OutputPump extends Thread {
   }
 
   /**
-   * The line that best says why the worker failed: the last one that is not a stack frame
-   * (an exception's message, or the CLI's "gems train: ..." error).
+   * The line that best says why the worker failed: the CLI's own error ("gems train: ...") with,
+   * when it lists errors below it (an invalid dataset's), the first of them; else the last line
+   * that is not a stack frame (an exception's message).
    */
   String reason() {
     synchronized (tail) {
       String[] all = tail.toArray(new String[0]);
+      for (int i = all.length - 1; i >= 0; i--) {
+        if (CLI_ERROR.matcher(all[i]).lookingAt()) {
+          boolean listed = i + 1 < all.length && all[i].matches(".*: \\d+ errors?$"); // DatasetException's list
+          return listed ? all[i] + "; the first: " + all[i + 1].strip() : all[i];
+        }
+      }
       for (int i = all.length - 1; i >= 0; i--) {
         String l = all[i];
         if (!l.startsWith("at ") && !l.startsWith("...")) {
@@ -75,4 +82,7 @@ final class OutputPump extends Thread {
       return "";
     }
   }
+
+  /** How GemsCli starts an error message: "gems train: ". */
+  private static final java.util.regex.Pattern CLI_ERROR = java.util.regex.Pattern.compile("gems [a-z-]+( [a-z-]+)?: ");
 }

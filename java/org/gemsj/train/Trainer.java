@@ -36,7 +36,7 @@ import org.gemsj.eval.ReportWriter;
 import org.gemsj.eval.TrainLog;
 import org.gemsj.eval.TrainLogWriter;
 import org.gemsj.io.AtomicFiles;
-import org.gemsj.io.Digests;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.nativeops.NativeLibrary;
 import org.gemsj.model.ModelFactory;
@@ -62,6 +62,7 @@ public final class Trainer {
   private final PrintStream log;
   private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
   private int conflictEvery; // 0: no gradient-conflict probe
+  private FileConfinement confinement = FileConfinement.NONE;
   private volatile TrainListener listener = TrainListener.NONE;
   private volatile boolean stopRequested;
   private PrintStream progress = System.err;
@@ -115,6 +116,15 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Reads the dataset only through {@code c}: its files must resolve inside c's roots when they
+   * are opened (a job server's data roots). A policy of this process, not part of the run's config.
+   */
+  public Trainer confineTo(FileConfinement c) {
+    confinement = c;
+    return this;
+  }
+
   /** The config a run in {@code out} was started with (for --resume). */
   public static TrainConfig savedConfig(Path out) throws IOException {
     Path file = out.resolve(CONFIG);
@@ -149,7 +159,7 @@ public final class Trainer {
     }
     // everything the run reads is checked before anything is written into OUT: a bad dataset leaves OUT as it was
     log.println("gems: loading " + config.data());
-    Dataset dataset = Dataset.load(config.data());
+    Dataset dataset = Dataset.load(config.data(), confinement);
     SplitData split = Splitter.split(dataset, config.model().historyLength());
     if (split.train().isEmpty()) {
       throw new IllegalArgumentException(config.data() + ": no training examples (every user needs at least "
@@ -188,7 +198,7 @@ public final class Trainer {
         logProtectedShare(model, bases);
       }
       Adaptation adaptation = new Adaptation(config, model, bases);
-      String digest = dataDigest(config.data());
+      String digest = dataset.digest();
       state = resume ? restore(model, adaptation, digest) : TrainState.initial(digest);
       state = train(model, adaptation, split, state);
       optimizerBytes = adaptation.stateBytes();
@@ -344,11 +354,6 @@ public final class Trainer {
     truncateAfter(config.out().resolve(ConflictLog.FILE_NAME), state.step());
     log.println("gems: resuming at step " + state.step() + " of " + config.steps());
     return state;
-  }
-
-  /** SHA-256 over the dataset's two files. */
-  static String dataDigest(Path data) throws IOException {
-    return Digests.sha256(List.of(data.resolve(Dataset.ITEMS), data.resolve(Dataset.EVENTS)));
   }
 
   /** Drops the lines of a JSON-lines log written after the checkpoint, which the resumed run writes again. */

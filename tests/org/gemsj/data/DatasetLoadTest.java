@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,6 +78,31 @@ class DatasetLoadTest {
     assertEquals(2, e.total());
     assertTrue(e.errors().get(0).startsWith("events.jsonl:1: field 'query': blank"), e.getMessage());
     assertTrue(e.errors().get(1).startsWith("events.jsonl:2: field 'query': must be absent"), e.getMessage());
+  }
+
+  /** Latin-1 bytes where UTF-8 is required: the file, line and byte offset, not "Input length = 1". */
+  @Test
+  void invalidUtf8IsNamedByFileLineAndOffset() throws IOException {
+    files(GOOD_ITEMS, null);
+    byte[] first = "{\"user\":\"u1\",\"item\":\"a\",\"ts\":1,\"task\":\"rec\"}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] second = "{\"user\":\"Jos\u00e9\",\"item\":\"a\",\"ts\":2,\"task\":\"rec\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = new byte[first.length + second.length];
+    System.arraycopy(first, 0, all, 0, first.length);
+    System.arraycopy(second, 0, all, first.length, second.length);
+    Files.write(dir.resolve("events.jsonl"), all);
+    DatasetException e = assertThrows(DatasetException.class, () -> Dataset.load(dir));
+    int offset = first.length + "{\"user\":\"Jos".length();
+    assertEquals(1, e.total(), e.getMessage());
+    assertTrue(e.errors().get(0).startsWith("events.jsonl:2: not valid UTF-8 at byte offset " + offset + " "),
+        e.errors().get(0));
+  }
+
+  /** The digest is over the bytes parsed, the same as a digest of the two files. */
+  @Test
+  void digestCoversBothFilesAsRead() throws IOException {
+    files(GOOD_ITEMS, "{\"user\":\"u1\",\"item\":\"b\",\"ts\":5,\"task\":\"rec\"}\n");
+    assertEquals(org.gemsj.io.Digests.sha256(List.of(dir.resolve("items.jsonl"), dir.resolve("events.jsonl"))),
+        Dataset.load(dir).digest());
   }
 
   @Test

@@ -1,0 +1,42 @@
+package org.gemsj.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class Utf8LinesTest {
+  @Test
+  void splitsOnEveryTerminatorAndDecodesMultiByteCharacters() throws Exception {
+    byte[] text = "a\r\nb\u00e9\u4e2d\n\nlast".getBytes(StandardCharsets.UTF_8);
+    try (Utf8Lines lines = new Utf8Lines(new ByteArrayInputStream(text))) {
+      assertEquals("a", lines.next());
+      assertEquals("b\u00e9\u4e2d", lines.next());
+      assertEquals("", lines.next());
+      assertEquals("last", lines.next());
+      assertEquals(4, lines.lineNumber());
+      assertNull(lines.next());
+      assertNull(lines.next());
+    }
+  }
+
+  /** The bad byte's offset in the whole stream, found by hand: 2 + 3 bytes of lines 1-2, then 2 good bytes. */
+  @Test
+  void namesTheLineAndByteOffsetOfInvalidUtf8() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write("x\n".getBytes(StandardCharsets.UTF_8));
+    b.write("\u00e9\n".getBytes(StandardCharsets.UTF_8)); // 2 bytes + newline
+    b.write(new byte[] {'o', 'k', (byte) 0xff, 'z', '\n'});
+    try (Utf8Lines lines = new Utf8Lines(new ByteArrayInputStream(b.toByteArray()))) {
+      lines.next();
+      lines.next();
+      Utf8Lines.MalformedLine e = assertThrows(Utf8Lines.MalformedLine.class, lines::next);
+      assertEquals(3, e.line);
+      assertEquals(7, e.byteOffset);
+    }
+  }
+}
