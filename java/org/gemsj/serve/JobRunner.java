@@ -99,6 +99,7 @@ public final class JobRunner implements AutoCloseable {
 
   /** Recovers jobs left RUNNING by an earlier server, then starts queued ones. */
   public void start() throws SQLException, IOException {
+    checkJobDirectories();
     recover();
     ticker.scheduleWithFixedDelay(this::tickAll, 300, 300, TimeUnit.MILLISECONDS);
     schedule();
@@ -184,7 +185,7 @@ public final class JobRunner implements AutoCloseable {
     }
     Process process;
     try {
-      Files.createDirectories(jobDir(id));
+      claimJobDirectory(job);
       process = launcher.start(args, jobDir(id));
     } catch (IOException e) {
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),
@@ -293,6 +294,59 @@ public final class JobRunner implements AutoCloseable {
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /** The file in a job's directory that says which job it belongs to (its id and creation time). */
+  static final String OWNER = "job-owner.json";
+
+  /**
+   * Refuses to start when D/jobs holds job directories that jobs.db does not know: the database
+   * was lost, emptied or replaced, and new jobs would be given those ids and adopt the old runs.
+   */
+  private void checkJobDirectories() throws SQLException, IOException {
+    Path jobs = dataDir.resolve("jobs");
+    if (!Files.isDirectory(jobs)) {
+      return;
+    }
+    List<String> unknown = new ArrayList<>();
+    try (var dirs = Files.list(jobs)) {
+      for (Path d : dirs.sorted().toList()) {
+        String name = d.getFileName().toString();
+        if (name.matches("j-\\d{6,}") && ledger.store().get(name).isEmpty()) {
+          unknown.add(name);
+        }
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IOException(jobs + " holds " + unknown.size() + " job director"
+          + (unknown.size() == 1 ? "y" : "ies") + " that " + dataDir.resolve(JobStore.FILE_NAME) + " does not know ("
+          + String.join(", ", unknown.subList(0, Math.min(5, unknown.size()))) + (unknown.size() > 5 ? ", ..." : "")
+          + "): the database was lost or replaced. Restore it, or move " + jobs + " aside to start with no jobs");
+    }
+  }
+
+  /**
+   * Claims the job's directory for this job, or refuses it: a directory that exists already must
+   * name this job (id and creation time) in its {@link #OWNER} file; one that names another, or
+   * none while holding a run, belongs to a job this database does not know.
+   */
+  private void claimJobDirectory(Job job) throws IOException {
+    Path dir = jobDir(job.getId()), owner = dir.resolve(OWNER);
+    Map<String, Object> me = Map.of("id", job.getId(), "created_ms", job.getCreatedMs());
+    if (Files.isRegularFile(owner)) {
+      var saved = JSON.readTree(owner.toFile());
+      if (!saved.path("id").asText().equals(job.getId()) || saved.path("created_ms").asLong() != job.getCreatedMs()) {
+        throw new IOException(dir + " belongs to another job (created at " + saved.path("created_ms").asLong()
+            + " ms, this one at " + job.getCreatedMs() + "): refusing to adopt its run");
+      }
+      return;
+    }
+    if (job.getAttempts() == 0 && Files.exists(outDir(job.getId()).resolve(Trainer.CONFIG))) {
+      // a job launched before has its own run there (a server from before the owner file); a new one does not
+      throw new IOException(dir + " holds a run but no " + OWNER + ": refusing to adopt it");
+    }
+    Files.createDirectories(dir);
+    AtomicFiles.write(owner, JSON.writeValueAsBytes(me));
   }
 
   private void recover() throws SQLException {
