@@ -57,11 +57,11 @@ public final class DataRoots {
     try {
       p = Path.of(value);
     } catch (InvalidPathException e) {
-      throw new SpecException(field, "is not a valid path: " + e.getReason());
+      throw new SpecException(field, "is not a valid path: " + SpecException.quote(e.getReason()));
     }
     for (Path part : p) {
       if (part.toString().equals("..")) {
-        throw new SpecException(field, "may not contain '..' (" + value + ")");
+        throw new SpecException(field, "may not contain '..' (" + SpecException.quote(value) + ")");
       }
     }
     Path abs = p.isAbsolute() ? p.normalize() : lexical.get(0).resolve(p).normalize();
@@ -72,18 +72,18 @@ public final class DataRoots {
     try {
       resolved = abs.toRealPath();
     } catch (IOException e) {
-      throw new SpecException(field, "no such directory: " + value);
+      throw new SpecException(field, "no such directory: " + SpecException.quote(value));
     }
     if (real.stream().noneMatch(resolved::startsWith)) {
       throw outside(field, value);
     }
     if (!Files.isDirectory(resolved)) {
-      throw new SpecException(field, value + " is not a directory");
+      throw new SpecException(field, SpecException.quote(value) + " is not a directory");
     }
     return resolved;
   }
 
   private SpecException outside(String field, String value) {
-    return new SpecException(field, value + " is outside the server's data roots " + configured);
+    return new SpecException(field, SpecException.quote(value) + " is outside the server's data roots " + configured);
   }
 }

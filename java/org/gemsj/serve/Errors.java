@@ -48,7 +48,19 @@ final class Errors {
     }
   }
 
+  /** The most characters of a status description: it travels in an HTTP/2 header (8 KiB by default). */
+  static final int MAX_DESCRIPTION = 2000;
+
   static StatusRuntimeException toStatus(Throwable t) {
+    StatusRuntimeException s = status(t);
+    String d = s.getStatus().getDescription();
+    if (d == null || d.length() <= MAX_DESCRIPTION) {
+      return s;
+    }
+    return s.getStatus().withDescription(d.substring(0, MAX_DESCRIPTION) + " ... (cut)").asRuntimeException(s.getTrailers());
+  }
+
+  private static StatusRuntimeException status(Throwable t) {
     if (t instanceof StatusRuntimeException s) {
       return s;
     }

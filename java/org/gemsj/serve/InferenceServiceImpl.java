@@ -77,8 +77,8 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
     if (name.isEmpty()) {
       throw new SpecException("model", "is required (a SUCCEEDED job's id or a name given to gems serve --model)");
     }
-    return models.get(name).orElseThrow(() -> Errors.notFound("no model '" + name
-        + "' (a SUCCEEDED job's id or a name given to gems serve --model)"));
+    return models.get(name).orElseThrow(() -> Errors.notFound("no model " + SpecException.quote(name)
+        + " (a SUCCEEDED job's id or a name given to gems serve --model)"));
   }
 
   private static void checkBatch(String field, int count, int k) {
@@ -93,7 +93,7 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
   private static void checkHistory(GemsModel model, String field, List<String> history) {
     for (int j = 0; j < history.size(); j++) {
       if (model.item(history.get(j)).isEmpty()) {
-        throw new SpecException(field + "[" + j + "]", "item '" + history.get(j) + "' is not in the model's catalogue");
+        throw new SpecException(field + "[" + j + "]", "item " + SpecException.quote(history.get(j)) + " is not in the model's catalogue");
       }
     }
   }

@@ -149,7 +149,7 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   private Job job(String id) throws SQLException {
     if (JobStore.numOf(id) < 0) {
-      throw new SpecException("job_id", "'" + id + "' is not a job id (j-NNNNNN)");
+      throw new SpecException("job_id", SpecException.quote(id) + " is not a job id (j-NNNNNN)");
     }
     return ledger.store().get(id).orElseThrow(() -> Errors.notFound("no job " + id)).job();
   }

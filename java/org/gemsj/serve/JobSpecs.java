@@ -105,7 +105,7 @@ public final class JobSpecs {
 
   private static void oneOf(String field, String v, Set<String> allowed) {
     if (!v.isEmpty() && !allowed.contains(v)) {
-      throw new SpecException(field, "'" + v + "' is not one of " + new java.util.TreeSet<>(allowed));
+      throw new SpecException(field, SpecException.quote(v) + " is not one of " + new java.util.TreeSet<>(allowed));
     }
   }
 
