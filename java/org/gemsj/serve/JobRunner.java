@@ -151,6 +151,17 @@ public final class JobRunner implements AutoCloseable {
     if (checkpointStep(id).isEmpty()) {
       throw new IllegalStateException("job " + id + " has no checkpoint to resume from");
     }
+    if (ledger.store().count(JobState.JOB_STATE_QUEUED) >= options.maxQueued()) {
+      throw new JobStore.QueueFullException(options.maxQueued()); // a resumed job waits in the same queue
+    }
+    Path owner = jobDir(id).resolve(OWNER);
+    if (!Files.exists(owner)) { // its run is there (it has a checkpoint); a server from before the owner file
+      try {
+        AtomicFiles.write(owner, JSON.writeValueAsBytes(Map.of("id", id, "created_ms", job.getCreatedMs())));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot write " + owner + ": " + e.getMessage(), e);
+      }
+    }
     Job queued = ledger.change(id, b -> b.setState(JobState.JOB_STATE_QUEUED).setReason("resume requested")
         .setAttempts(0), null);
     schedule();
