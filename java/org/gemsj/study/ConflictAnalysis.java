@@ -25,7 +25,7 @@ record ConflictAnalysis(String series, List<String> weights, List<Integer> steps
     String series = applied ? "applied" : "raw";
     Map<String, Map<Integer, List<Double>>> values = new LinkedHashMap<>(); // weight -> step -> per seed
     for (List<ConflictLog.Entry> run : runs) {
-      for (ConflictLog.Entry e : run) {
+      for (ConflictLog.Entry e : usable(run, applied)) {
         (applied ? e.applied() : e.raw()).forEach((w, c) -> {
           if (Double.isFinite(c)) {
             values.computeIfAbsent(w, k -> new TreeMap<>()).computeIfAbsent(e.step(), k -> new ArrayList<>()).add(c);
@@ -61,8 +61,18 @@ record ConflictAnalysis(String series, List<String> weights, List<Integer> steps
 
   /** One run's mean cosine over every targeted weight and probe of a series; NaN when it has none. */
   static double meanCosine(List<ConflictLog.Entry> run, boolean applied) {
-    return run.stream().flatMap(e -> (applied ? e.applied() : e.raw()).values().stream())
+    return usable(run, applied).stream().flatMap(e -> (applied ? e.applied() : e.raw()).values().stream())
         .filter(Double::isFinite).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  /**
+   * The probes of a series that measure something: the applied series leaves out step 1, where
+   * Adam's denominator holds only that step's gradient, |c_s + c_r| per coordinate, so the parts
+   * c_k / |c_s + c_r| of the coordinates where the tasks nearly cancel dominate and the cosine is
+   * about -1 whatever the tasks do (logs written before the trainer stopped probing it there).
+   */
+  private static List<ConflictLog.Entry> usable(List<ConflictLog.Entry> run, boolean applied) {
+    return applied ? run.stream().filter(e -> e.step() > 1).toList() : run;
   }
 
   /** "attention" or "ffn" for a targeted weight's full name. */

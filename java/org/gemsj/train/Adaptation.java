@@ -140,13 +140,17 @@ public final class Adaptation {
           r[0] += gs.flatten().dot(gr.flatten()).item_double();
           r[1] += gs.square().sum().item_double();
           r[2] += gr.square().sum().item_double();
-          double[] part = encoderOptimizer.appliedInnerProducts(p, search, rec, report);
-          for (int i = 0; i < 3; i++) {
-            a[i] += part[i];
+          if (report.step() > 1) { // at step 1 Adam's denominator is |this gradient|: no meaningful split (ConflictAnalysis)
+            double[] part = encoderOptimizer.appliedInnerProducts(p, search, rec, report);
+            for (int i = 0; i < 3; i++) {
+              a[i] += part[i];
+            }
           }
         }
         raw.put(n, cosine(r));
-        applied.put(n, cosine(a));
+        if (report.step() > 1) {
+          applied.put(n, cosine(a));
+        }
       }
     }
     return new Conflict(raw, applied);

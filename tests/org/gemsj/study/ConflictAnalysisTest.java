@@ -27,11 +27,13 @@ class ConflictAnalysisTest {
 
   @Test
   void cellsAreMeansOverSeedsAndTypesSummariseEveryProbe() {
-    List<ConflictLog.Entry> seed1 = List.of(entry(1, 0.5, -0.2, 0.9), entry(10, 0.1, -0.4, Double.NaN));
-    List<ConflictLog.Entry> seed2 = List.of(entry(1, 0.3, 0.2, 0.7), entry(10, -0.1, -0.6, 0.5));
+    // step 1's applied probe is left out (Adam's denominator is that step's gradient alone); its raw one counts
+    List<ConflictLog.Entry> seed1 = List.of(entry(1, -0.99, -0.99, 0.1), entry(2, 0.5, -0.2, 0.9),
+        entry(10, 0.1, -0.4, Double.NaN));
+    List<ConflictLog.Entry> seed2 = List.of(entry(2, 0.3, 0.2, 0.7), entry(10, -0.1, -0.6, 0.5));
     ConflictAnalysis applied = ConflictAnalysis.of(List.of(seed1, seed2), true);
     assertEquals(List.of("L0 q", "L1 ffn_in"), applied.weights());
-    assertEquals(List.of(1, 10), applied.steps());
+    assertEquals(List.of(2, 10), applied.steps());
     assertEquals(0.4, applied.cosine()[0][0], 1e-12);
     assertEquals(0.0, applied.cosine()[0][1], 1e-12);
     assertEquals(0.0, applied.cosine()[1][0], 1e-12);
@@ -43,8 +45,12 @@ class ConflictAnalysisTest {
     assertEquals(0.75, applied.byType().get("ffn").get("negative_share"), 1e-12);
     ConflictAnalysis raw = ConflictAnalysis.of(List.of(seed1, seed2), false);
     assertEquals(List.of("L0 q"), raw.weights(), "a NaN probe is skipped, not averaged");
-    assertEquals(0.8, raw.cosine()[0][0], 1e-12);
-    assertEquals(0.5, raw.cosine()[0][1], 1e-12);
+    assertEquals(List.of(1, 2, 10), raw.steps());
+    assertEquals(0.1, raw.cosine()[0][0], 1e-12);
+    assertEquals(0.8, raw.cosine()[0][1], 1e-12);
+    assertEquals(0.5, raw.cosine()[0][2], 1e-12);
+    assertEquals((0.5 + 0.1 - 0.2 - 0.4) / 4, ConflictAnalysis.meanCosine(seed1, true), 1e-12);
+    assertEquals((0.1 + 0.9) / 2, ConflictAnalysis.meanCosine(seed1, false), 1e-12);
     assertTrue(ConflictAnalysis.of(List.of(), true).isEmpty());
   }
 

@@ -32,8 +32,9 @@ class StudyEndToEndTest {
   void tinyStudyHasEveryPartAndResumes() throws Exception {
     Path data = dir.resolve("data"), out = dir.resolve("study");
     SyntheticData.generate(data, 11, new SyntheticData.Options(60, 30, 8));
-    Map<String, String> tiny = Map.of("--steps", "4", "--batch-size", "8", "--max-tokens", "16", "--history", "2",
-        "--eval-every", "2", "--valid-limit", "10", "--refresh", "2");
+    // 10 steps: the small budget probes conflict at steps 1 and 10, and the applied series leaves out step 1
+    Map<String, String> tiny = Map.of("--steps", "10", "--batch-size", "8", "--max-tokens", "16", "--history", "2",
+        "--eval-every", "5", "--valid-limit", "10", "--refresh", "2");
     Study.Options options = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, tiny,
         StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
     Study.Outcome first = new Study(options, System.out).run();
@@ -97,8 +98,8 @@ class StudyEndToEndTest {
     assertEquals(3, resumed.toString().split("finished earlier, reused", -1).length - 1, resumed.toString());
     assertEquals(new ObjectMapper().readTree(before).get("test"),
         new ObjectMapper().readTree(cut.resolve(MetricsJson.FILE_NAME).toFile()).get("test"));
-    assertTrue(Files.readString(cut.resolve(Study.RUN_OUTPUT)).contains("resuming at step 4"), "output appended");
-    assertEquals(1, org.gemsj.train.ConflictLog.read(cut.resolve(org.gemsj.train.ConflictLog.FILE_NAME)).size());
+    assertTrue(Files.readString(cut.resolve(Study.RUN_OUTPUT)).contains("resuming at step 10"), "output appended");
+    assertEquals(2, org.gemsj.train.ConflictLog.read(cut.resolve(org.gemsj.train.ConflictLog.FILE_NAME)).size());
 
     // the same OUT with other options (a --set lr=...) is refused before any run starts, and nothing is touched
     Map<String, String> otherLr = new HashMap<>(tiny);
