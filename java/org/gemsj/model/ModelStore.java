@@ -70,8 +70,22 @@ public final class ModelStore {
     }
     ItemIds ids = ItemIds.fromTokens(saved.scheme(), saved.levels(), saved.codebook(), saved.suffixes(), tokens);
     Params params = ParamFile.read(dir.resolve("weights.bin"));
-    BertEncoder encoder = BertEncoder.attach(config.encoder(), params, "encoder.");
-    ItemDecoder decoder = ItemDecoder.attach(config.decoder(), params, "decoder.");
+    for (String name : params.names()) { // a NaN weight would answer every query with NaN scores
+      try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+        if (!org.bytedeco.pytorch.global.torch.isfinite(params.get(name)).all().item_bool()) {
+          throw new IOException(dir.resolve("weights.bin") + ": tensor '" + name + "' holds NaN or Inf values");
+        }
+      }
+    }
+    BertEncoder encoder;
+    ItemDecoder decoder;
+    try {
+      encoder = BertEncoder.attach(config.encoder(), params, "encoder.");
+      decoder = ItemDecoder.attach(config.decoder(), params, "decoder.");
+    } catch (RuntimeException e) { // libtorch's message carries its C++ stack: keep its first line
+      throw new IOException(dir.resolve("weights.bin") + " does not fit " + dir.resolve("config.json") + ": "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
+    }
     Path table = dir.resolve(TransitionPrior.FILE);
     TransitionPrior transitions = Files.isRegularFile(table) ? TransitionPrior.load(table, items.size()) : null;
     if ((transitions != null) != params.has(TransitionPrior.SCALE)) {

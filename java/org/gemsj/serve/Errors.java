@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 
 /** Maps the server's exceptions onto gRPC statuses, in one place, and answers unary calls with them. */
 final class Errors {
+  private static final java.util.concurrent.atomic.AtomicLong INTERNAL_ERRORS = new java.util.concurrent.atomic.AtomicLong();
+
   private Errors() {}
 
   /** INVALID_ARGUMENT with the field named in the message and in a google.rpc.BadRequest detail. */
@@ -79,6 +81,11 @@ final class Errors {
     if (t instanceof SQLException) {
       return Status.INTERNAL.withDescription("job store: " + t.getMessage()).withCause(t).asRuntimeException();
     }
-    return Status.INTERNAL.withDescription(String.valueOf(t)).withCause(t).asRuntimeException();
+    // anything else is the server's fault: its text (a libtorch stack, server paths) stays in the server's log
+    long ref = INTERNAL_ERRORS.incrementAndGet();
+    System.err.println("gems serve: internal error " + ref + ": " + t);
+    t.printStackTrace();
+    return Status.INTERNAL.withDescription("internal error " + ref + " (the server's log has the details)")
+        .asRuntimeException();
   }
 }

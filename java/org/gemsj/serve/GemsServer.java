@@ -33,6 +33,7 @@ public final class GemsServer implements AutoCloseable {
     runner = new JobRunner(ledger, c.dataDir(), c.dataRoots(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()),
         c.runner());
     models = new ModelRegistry(c.models(), store, runner);
+    models.loadNamed();
     var jobs = new JobServiceImpl(ledger, runner, roots);
     var inference = new InferenceServiceImpl(models);
     BearerAuth auth = c.tokens().isEmpty() ? null : new BearerAuth(c.tokens());

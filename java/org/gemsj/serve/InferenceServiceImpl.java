@@ -114,6 +114,10 @@ final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceG
   private static Hits hits(List<Hit> hits) {
     Hits.Builder b = Hits.newBuilder();
     for (Hit h : hits) {
+      if (!Double.isFinite(h.score())) {
+        throw new IllegalStateException("the model produced a non-finite score for item "
+            + SpecException.quote(h.id()) + "; refusing to answer with it");
+      }
       b.addHits(org.gemsj.serve.proto.Hit.newBuilder().setId(h.id()).setTitle(h.title()).setScore(h.score()));
     }
     return b.build();

@@ -28,6 +28,22 @@ public final class ModelRegistry implements AutoCloseable {
     this.runner = runner;
   }
 
+  /**
+   * Loads every model named on the command line now, so that a missing directory or a damaged
+   * model stops the server at start with one line naming it, instead of failing every call.
+   */
+  public synchronized void loadNamed() throws IOException {
+    for (var e : named.entrySet()) {
+      try {
+        loaded.put(e.getKey(), GemsModel.load(e.getValue()));
+      } catch (IOException | RuntimeException bad) {
+        close();
+        throw new IOException("--model " + e.getKey() + "=" + e.getValue() + ": "
+            + String.valueOf(bad.getMessage()).lines().findFirst().orElse(bad.toString()), bad);
+      }
+    }
+  }
+
   /** The model called {@code name}, loading it if needed; empty when there is none. */
   public synchronized Optional<GemsModel> get(String name) throws IOException, SQLException {
     GemsModel m = loaded.get(name);
