@@ -42,8 +42,26 @@ public final class BearerAuth implements ServerInterceptor {
 
   /** Tokens from a file, one per line; blank lines and lines starting with # are skipped. */
   public static List<String> readTokens(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("--token-file " + file + ": no such file");
+    }
+    List<String> tokens = new ArrayList<>();
+    try (org.gemsj.io.Utf8Lines lines = new org.gemsj.io.Utf8Lines(Files.newInputStream(file))) {
+      for (String l; (l = lines.next()) != null; ) {
+        String t = l.strip();
+        if (t.isEmpty() || t.startsWith("#")) {
+          continue;
+        }
+        if (t.length() < 16) { // refused here, before the server creates anything
+          throw new IllegalArgumentException("--token-file " + file + ", line " + lines.lineNumber()
+              + ": a bearer token must have at least 16 characters");
+        }
+        tokens.add(t);
+      }
+    } catch (org.gemsj.io.Utf8Lines.MalformedLine e) {
+      throw new IOException("--token-file " + file + ": " + e.getMessage(), e);
+    }
+    return tokens;
   }
 
   /** Tokens from an environment variable's value, separated by commas. */

@@ -26,8 +26,9 @@ public final class GemsServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
 
   private GemsServer(ServerBuilder<?> builder, ServerConfig c) throws Exception {
-    Files.createDirectories(c.dataDir());
+    BearerAuth auth = c.tokens().isEmpty() ? null : new BearerAuth(c.tokens()); // refused before anything is created
     DataRoots roots = new DataRoots(c.dataRoots());
+    Files.createDirectories(c.dataDir());
     store = new JobStore(c.dataDir());
     JobLedger ledger = new JobLedger(store);
     runner = new JobRunner(ledger, c.dataDir(), c.dataRoots(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()),
@@ -36,7 +37,6 @@ public final class GemsServer implements AutoCloseable {
     models.loadNamed();
     var jobs = new JobServiceImpl(ledger, runner, roots);
     var inference = new InferenceServiceImpl(models);
-    BearerAuth auth = c.tokens().isEmpty() ? null : new BearerAuth(c.tokens());
     builder.addService(guard(jobs.bindService(), auth))
         .addService(guard(inference.bindService(), auth))
         .addService(guard(ProtoReflectionServiceV1.newInstance().bindService(), auth))

@@ -177,7 +177,9 @@ public final class JobRunner implements AutoCloseable {
       if (!Files.isRegularFile(state) || !Files.isRegularFile(outDir(id).resolve(Trainer.CONFIG))) {
         return OptionalLong.empty();
       }
-      return OptionalLong.of(JSON.readTree(state.toFile()).path("step").asLong());
+      var step = JSON.readTree(state.toFile()).get("step"); // null for an empty or torn file: no checkpoint
+      return step != null && step.canConvertToLong() && step.asLong() >= 0 ? OptionalLong.of(step.asLong())
+          : OptionalLong.empty();
     } catch (IOException e) {
       return OptionalLong.empty();
     }

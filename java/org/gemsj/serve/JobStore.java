@@ -31,7 +31,18 @@ public final class JobStore implements AutoCloseable {
 
   public JobStore(Path dataDir) throws SQLException, java.io.IOException {
     Files.createDirectories(dataDir);
-    db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(FILE_NAME));
+    Path file = dataDir.resolve(FILE_NAME);
+    db = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try {
+      createSchema();
+    } catch (SQLException e) { // e.g. SQLITE_NOTADB: one line that says what to do, not a stack
+      db.close();
+      throw new java.io.IOException(file + " is not a readable job database (" + e.getMessage() + "): restore it "
+          + "from a backup, or move it and " + dataDir.resolve("jobs") + " aside to start with no jobs", e);
+    }
+  }
+
+  private void createSchema() throws SQLException {
     try (Statement s = db.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=FULL");

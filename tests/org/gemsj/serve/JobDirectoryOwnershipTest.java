@@ -40,6 +40,15 @@ class JobDirectoryOwnershipTest {
       var jobs = JobServiceGrpc.newBlockingStub(ch);
       id = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(data, 2)).build()).getJob().getId();
       assertEquals(JobState.JOB_STATE_SUCCEEDED, last(watch(jobs, id)).getState());
+      // item 12: a 0-byte state.json is no checkpoint (it was listed as "step 0")
+      Path state = server.runner().outDir(id).resolve("checkpoint").resolve("state.json");
+      byte[] saved = Files.readAllBytes(state);
+      Files.write(state, new byte[0]);
+      assertEquals(0, jobs.listCheckpoints(org.gemsj.serve.proto.ListCheckpointsRequest.newBuilder().setJobId(id).build())
+          .getCheckpointsCount());
+      Files.write(state, saved);
+      assertEquals(2, jobs.listCheckpoints(org.gemsj.serve.proto.ListCheckpointsRequest.newBuilder().setJobId(id).build())
+          .getCheckpoints(0).getStep());
       ch.shutdownNow();
     }
     Path metrics = serverDir.resolve("jobs").resolve(id).resolve("out").resolve(MetricsJson.FILE_NAME);
