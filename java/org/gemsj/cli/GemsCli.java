@@ -25,6 +25,11 @@ public final class GemsCli implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
+  /** `gems train ARGS`'s configuration, checked as the command checks it, touching no file (TrainCommand#configOf). */
+  public static org.gemsj.train.TrainConfig trainConfig(java.util.List<String> trainArgs) throws Exception {
+    return TrainCommand.configOf(trainArgs);
+  }
+
   /**
    * The CLI with its error policy, for every command: bad input (IllegalArgumentException, and
    * IOException such as an invalid dataset's error list) prints one message, no stack trace, and

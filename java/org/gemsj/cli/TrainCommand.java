@@ -156,6 +156,17 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The configuration `gems train ARGS` would run with, checked as the command checks it, without
+   * touching any file: the job server validates a spec with this, so that it refuses at submit
+   * what its worker would refuse.
+   */
+  static TrainConfig configOf(List<String> args) throws Exception {
+    TrainCommand command = new TrainCommand();
+    new picocli.CommandLine(command).parseArgs(args.toArray(new String[0]));
+    return command.config();
+  }
+
   TrainConfig config() throws Exception {
     boolean demo = "demo".equals(preset);
     if (preset != null && !demo) {

@@ -53,7 +53,28 @@ public final class JobSpecs {
     if (spec.getDecoderWidth() > 0 && spec.getDecoderHeads() == 0 && spec.getDecoderWidth() % 6 != 0) {
       throw new SpecException("spec.decoder_width", "must be a multiple of the default 6 decoder heads");
     }
-    return spec.toBuilder().setDatasetPath(data.toString()).build();
+    JobSpec checked = spec.toBuilder().setDatasetPath(data.toString()).build();
+    checkAsTheTrainerWould(checked);
+    return checked;
+  }
+
+  /**
+   * The worker's own checks, run at submit on the arguments it would get (one validation for the
+   * CLI and the server): a spec that passes the ranges above but that `gems train` refuses
+   * (batch_size 1, max_tokens 4, lora with no_null_space, ...) is INVALID_ARGUMENT now, not a
+   * FAILED job later. The field is the first option the message names.
+   */
+  private static void checkAsTheTrainerWould(JobSpec spec) {
+    List<String> args = trainArgs(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"));
+    try {
+      org.gemsj.cli.GemsCli.trainConfig(args.subList(1, args.size())); // without the "train" command name
+    } catch (IllegalArgumentException | picocli.CommandLine.ParameterException e) {
+      java.util.regex.Matcher flag = java.util.regex.Pattern.compile("--([a-z][a-z-]*)").matcher(e.getMessage());
+      String field = flag.find() ? "spec." + flag.group(1).replace('-', '_') : "spec";
+      throw new SpecException(field, e.getMessage());
+    } catch (Exception e) {
+      throw new SpecException("spec", "cannot be checked: " + e.getMessage());
+    }
   }
 
   /** The `gems train` arguments of a validated spec (a fresh run into {@code out}). */

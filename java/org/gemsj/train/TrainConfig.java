@@ -88,8 +88,11 @@ public record TrainConfig(
   }
 
   public void check() {
-    if (steps < 1 || batchSize < 2) {
-      throw new IllegalArgumentException("--steps must be >= 1 and --batch-size >= 2, got " + steps + ", " + batchSize);
+    if (steps < 1) { // one check per option: a job server names the option first as the spec's field
+      throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+    }
+    if (batchSize < 2) {
+      throw new IllegalArgumentException("--batch-size must be >= 2 (a step needs two examples), got " + batchSize);
     }
     if (!(lr > 0 && decoderLr > 0 && warmupFraction >= 0 && warmupFraction < 1 && dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("need --lr > 0, --decoder-lr > 0, 0 <= --warmup < 1, 0 <= --dropout < 1");
@@ -130,8 +133,11 @@ public record TrainConfig(
       throw new IllegalArgumentException("--item-prior " + (model.transitionPrior() ? "transitions" : "popularity")
           + " needs --ids atomic (semantic ids have no per-item logit): pass --item-prior none");
     }
-    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && (model.levels() < 1 || model.codebook() < 2)) {
-      throw new IllegalArgumentException("semantic ids need --levels >= 1 and --codebook >= 2");
+    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && model.levels() < 1) {
+      throw new IllegalArgumentException("--levels must be >= 1 for semantic ids, got " + model.levels());
+    }
+    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && model.codebook() < 2) {
+      throw new IllegalArgumentException("--codebook must be >= 2 for semantic ids, got " + model.codebook());
     }
   }
 }

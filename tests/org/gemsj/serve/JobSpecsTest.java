@@ -27,13 +27,13 @@ class JobSpecsTest {
 
   @Test
   void acceptsADatasetInsideTheRootAndMapsFieldsToTrainOptions() throws Exception {
-    JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setMethod("lora").setSteps(7)
+    JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setMethod("gems").setSteps(7)
         .setSeed(0).setLr(1e-4).setNoNullSpace(true).build(), roots());
     Path real = dir.resolve("root/shop").toRealPath();
     assertEquals(real.toString(), spec.getDatasetPath());
     List<String> args = JobSpecs.trainArgs(spec, dir.resolve("out"), dir.resolve("cache"));
     assertEquals(List.of("train", "--data", real.toString(), "--out", dir.resolve("out").toString(), "--cache-dir",
-        dir.resolve("cache").toString(), "--overwrite", "--method", "lora", "--steps", "7", "--seed", "0", "--lr",
+        dir.resolve("cache").toString(), "--overwrite", "--method", "gems", "--steps", "7", "--seed", "0", "--lr",
         "1.0E-4", "--no-null-space"), args);
   }
 
