@@ -31,7 +31,7 @@ final class ClientOptions {
 
   ManagedChannel channel() throws IOException {
     String target = server != null ? server : System.getenv().getOrDefault("GEMS_SERVER", "127.0.0.1:7070");
-    String token = tokenFile != null ? Files.readString(tokenFile, StandardCharsets.UTF_8).strip() : System.getenv("GEMS_TOKEN");
+    String token = tokenFile != null ? org.gemsj.io.Utf8Lines.readFile(tokenFile).strip() : System.getenv("GEMS_TOKEN");
     return GemsClient.channel(target, token, tlsCa, authority);
   }
 

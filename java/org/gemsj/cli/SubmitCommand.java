@@ -29,7 +29,7 @@ final class SubmitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String json = spec.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-        : Files.readString(Path.of(spec), StandardCharsets.UTF_8);
+        : org.gemsj.io.Utf8Lines.readFile(Path.of(spec));
     JobSpec.Builder b = JobSpec.newBuilder();
     try {
       JsonFormat.parser().merge(json, b);

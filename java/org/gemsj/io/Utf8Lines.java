@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * The lines of a UTF-8 text stream (ended by \n, \r\n or the end), decoded strictly: a line
@@ -68,6 +69,22 @@ public final class Utf8Lines implements AutoCloseable {
     } catch (CharacterCodingException e) {
       throw new MalformedLine(line, start + firstBadByte(bytes, length));
     }
+  }
+
+  /**
+   * A whole UTF-8 text file; one that is not valid UTF-8 is refused naming the file, the line and
+   * the byte offset (where Files.readString says "Input length = 1").
+   */
+  public static String readFile(Path file) throws IOException {
+    StringBuilder text = new StringBuilder();
+    try (Utf8Lines lines = new Utf8Lines(java.nio.file.Files.newInputStream(file))) {
+      for (String l; (l = lines.next()) != null; ) {
+        text.append(l).append('\n');
+      }
+    } catch (MalformedLine e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+    return text.toString();
   }
 
   /** The number of the line {@link #next} returned last. */

@@ -39,4 +39,15 @@ class Utf8LinesTest {
       assertEquals(7, e.byteOffset);
     }
   }
+
+  @Test
+  void aWholeFileThatIsNotUtf8IsNamedByFileLineAndOffset(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path f = dir.resolve("spec.json");
+    java.nio.file.Files.write(f, "{\n\"method\": \"gems\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> Utf8Lines.readFile(f));
+    assertEquals(f + ": not valid UTF-8 at byte offset 17 (line 2)", e.getMessage()); // 2 bytes of line 1, 15 before the \u00e9
+    java.nio.file.Files.writeString(f, "a\nb\u00e9");
+    assertEquals("a\nb\u00e9\n", Utf8Lines.readFile(f));
+  }
 }
