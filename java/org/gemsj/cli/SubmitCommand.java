@@ -2,7 +2,6 @@ package org.gemsj.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.gemsj.serve.proto.Job;
