@@ -2,7 +2,7 @@ package org.gemsj.optim;
 
 /**
  * Everything the optimizer is configured with. Defaults are the method's reference values
- * (GEMS-METHOD.md), except REPROJECT for the moments (see {@link MomentPolicy}).
+ * (docs/METHOD.md), except REPROJECT for the moments (see {@link MomentPolicy}).
  *
  * @param rankShared r_sh; clamped per weight to min(m, n)
  * @param rankTask r_task of each task subspace; clamped per weight to min(m, n); unused by GALORE

@@ -74,6 +74,16 @@ class DataConfinementTest {
           + swapped.getReason());
       assertTrue(swapped.getReason().contains("resolves outside the data roots"), swapped.getReason());
 
+      // item 10: a bad dataset's job reason is its first error, not the error list's last line ("and N more")
+      Path bad = Files.createDirectories(root.resolve("bad"));
+      Files.writeString(bad.resolve("items.jsonl"), "{\"id\": 1}\n".repeat(30));
+      Files.copy(outsideShop.resolve("events.jsonl"), bad.resolve("events.jsonl"));
+      String badId = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(bad, 2)).build())
+          .getJob().getId();
+      Job failed = last(watch(jobs, badId));
+      assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
+      assertTrue(failed.getReason().contains("errors; the first: items.jsonl:1: field 'id'"), failed.getReason());
+
       // 3: outside the roots, existing or not, the same answer; the roots as configured, not their real path
       String existing = refusal(jobs, outsideShop.toString());
       String missing = refusal(jobs, dir.resolve("elsewhere/no-such-dir").toString());
