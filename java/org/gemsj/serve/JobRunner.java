@@ -2,7 +2,6 @@ package org.gemsj.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -17,13 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.gemsj.eval.MetricsJson;
-import org.gemsj.eval.TrainLog;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobState;
-import org.gemsj.train.Trainer;
+import org.gemsj.train.RunDirectory;
 
 /**
  * Runs queued jobs in worker processes, first in first out, at most {@code maxRunning} at a time,
@@ -95,6 +92,11 @@ public final class JobRunner implements AutoCloseable {
 
   public Path outDir(String id) {
     return jobDir(id).resolve("out");
+  }
+
+  /** The job's run directory (its OUT). */
+  public RunDirectory run(String id) {
+    return new RunDirectory(outDir(id));
   }
 
   /** Recovers jobs left RUNNING by an earlier server, then starts queued ones. */
@@ -170,19 +172,7 @@ public final class JobRunner implements AutoCloseable {
 
   /** The step held by the job's checkpoint, if it has one. */
   public OptionalLong checkpointStep(String id) {
-    Path dir = outDir(id).resolve(Trainer.CHECKPOINT);
-    try {
-      AtomicFiles.recoverDirectory(dir);
-      Path state = dir.resolve("state.json");
-      if (!Files.isRegularFile(state) || !Files.isRegularFile(outDir(id).resolve(Trainer.CONFIG))) {
-        return OptionalLong.empty();
-      }
-      var step = JSON.readTree(state.toFile()).get("step"); // null for an empty or torn file: no checkpoint
-      return step != null && step.canConvertToLong() && step.asLong() >= 0 ? OptionalLong.of(step.asLong())
-          : OptionalLong.empty();
-    } catch (IOException e) {
-      return OptionalLong.empty();
-    }
+    return run(id).checkpointStep();
   }
 
   private void launch(Job job) throws SQLException {
@@ -207,7 +197,7 @@ public final class JobRunner implements AutoCloseable {
     }
     Running r;
     try {
-      r = new Running(id, process, new LogTailer(out.resolve(TrainLog.FILE_NAME), JobSpecs.totalSteps(job.getSpec())),
+      r = new Running(id, process, new LogTailer(run(id).trainLog(), JobSpecs.totalSteps(job.getSpec())),
           new OutputPump("gems-worker-" + id, process.getInputStream(), jobDir(id).resolve("worker.log"),
               line -> logLine(id, line)));
     } catch (IOException e) {
@@ -301,9 +291,8 @@ public final class JobRunner implements AutoCloseable {
   }
 
   private Optional<String> metrics(String id) {
-    Path f = outDir(id).resolve(MetricsJson.FILE_NAME);
     try {
-      return Files.isRegularFile(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8)) : Optional.empty();
+      return run(id).metricsJson();
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -354,7 +343,7 @@ public final class JobRunner implements AutoCloseable {
       }
       return;
     }
-    if (job.getAttempts() == 0 && Files.exists(outDir(job.getId()).resolve(Trainer.CONFIG))) {
+    if (job.getAttempts() == 0 && Files.exists(run(job.getId()).config())) {
       // a job launched before has its own run there (a server from before the owner file); a new one does not
       throw new IOException(dir + " holds a run but no " + OWNER + ": refusing to adopt it");
     }

@@ -23,7 +23,6 @@ import org.gemsj.serve.proto.ResumeJobResponse;
 import org.gemsj.serve.proto.SubmitJobRequest;
 import org.gemsj.serve.proto.SubmitJobResponse;
 import org.gemsj.serve.proto.WatchJobRequest;
-import org.gemsj.train.Trainer;
 
 /** gems.v1.JobService over the job ledger and runner. */
 final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
@@ -131,8 +130,8 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       ListCheckpointsResponse.Builder r = ListCheckpointsResponse.newBuilder();
       var step = runner.checkpointStep(req.getJobId());
       if (step.isPresent()) {
-        var dir = runner.outDir(req.getJobId()).resolve(Trainer.CHECKPOINT);
-        r.addCheckpoints(Checkpoint.newBuilder().setPath("out/" + Trainer.CHECKPOINT).setStep(step.getAsLong())
+        var dir = runner.run(req.getJobId()).checkpoint();
+        r.addCheckpoints(Checkpoint.newBuilder().setPath("out/" + dir.getFileName()).setStep(step.getAsLong())
             .setWrittenMs(java.nio.file.Files.getLastModifiedTime(dir).toMillis()));
       }
       return r.build();

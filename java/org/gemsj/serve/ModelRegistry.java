@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.gemsj.api.GemsModel;
 import org.gemsj.serve.proto.JobState;
-import org.gemsj.train.Trainer;
 
 /**
  * The models InferenceService answers from, by name: names given to {@code gems serve --model
@@ -70,7 +69,7 @@ public final class ModelRegistry implements AutoCloseable {
     if (row.isEmpty() || row.get().job().getState() != JobState.JOB_STATE_SUCCEEDED) {
       return Optional.empty();
     }
-    Path dir = runner.outDir(name).resolve(Trainer.MODEL);
+    Path dir = runner.run(name).model();
     return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
   }
 

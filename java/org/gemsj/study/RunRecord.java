@@ -10,6 +10,7 @@ import org.gemsj.eval.MetricsDoc;
 import org.gemsj.eval.MetricsJson;
 import org.gemsj.eval.TrainLog;
 import org.gemsj.train.ConflictLog;
+import org.gemsj.train.RunDirectory;
 
 /** One finished training run of the study: its metrics, cost, retention and conflict probes. */
 record RunRecord(StudyMethod method, long seed, Path dir, MetricsDoc metrics, double wallSeconds, double peakRssMb,
@@ -18,10 +19,11 @@ record RunRecord(StudyMethod method, long seed, Path dir, MetricsDoc metrics, do
   /** Reads a finished run's files ({@code retention} measured by the caller). */
   static RunRecord read(StudyMethod method, long seed, Path dir, double wallSeconds, Retention.Result retention)
       throws IOException {
-    MetricsDoc doc = MetricsJson.read(dir.resolve(MetricsJson.FILE_NAME));
-    double peak = TrainLog.read(dir.resolve(TrainLog.FILE_NAME)).steps().stream()
+    RunDirectory run = new RunDirectory(dir);
+    MetricsDoc doc = MetricsJson.read(run.metrics());
+    double peak = TrainLog.read(run.trainLog()).steps().stream()
         .filter(s -> s.residentMb() != null).mapToDouble(TrainLog.Step::residentMb).max().orElse(Double.NaN);
-    Path conflictFile = dir.resolve(ConflictLog.FILE_NAME);
+    Path conflictFile = run.conflictLog();
     List<ConflictLog.Entry> conflict = Files.exists(conflictFile) ? ConflictLog.read(conflictFile) : List.of();
     return new RunRecord(method, seed, dir, doc, wallSeconds, peak, retention, conflict);
   }

@@ -20,10 +20,10 @@ import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.SplitData;
 import org.gemsj.data.Splitter;
-import org.gemsj.eval.MetricsJson;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelStore;
+import org.gemsj.train.RunDirectory;
 
 /**
  * Runs the quality study: for each seed, each method trains at the same budget in its own JVM
@@ -152,7 +152,7 @@ public final class Study {
     Map<StudyMethod, List<RunRecord>> runs = new LinkedHashMap<>();
     for (var e : finished.entrySet()) {
       for (Planned p : e.getValue()) {
-        try (GenerativeModel model = ModelStore.load(p.dir().resolve("model"))) {
+        try (GenerativeModel model = ModelStore.load(new RunDirectory(p.dir()).model())) {
           Retention.Result r = Retention.measure(reference, model);
           runs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(RunRecord.read(e.getKey(), p.seed(), p.dir(),
               wall.get(p.dir()), r));
@@ -170,7 +170,7 @@ public final class Study {
    */
   private static Double finishedEarlier(Path dir, List<String> args) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
-    if (!Files.exists(record) || !Files.exists(dir.resolve(MetricsJson.FILE_NAME))) {
+    if (!Files.exists(record) || !Files.exists(new RunDirectory(dir).metrics())) {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());
@@ -193,7 +193,7 @@ public final class Study {
    */
   private static Double interruptedEarlier(Path dir, List<String> args) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
-    if (!Files.exists(record) || !Files.exists(dir.resolve("checkpoint").resolve("state.json"))) {
+    if (!Files.exists(record) || new RunDirectory(dir).checkpointStep().isEmpty()) {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());

@@ -52,13 +52,11 @@ import org.gemsj.optim.TaskBatch;
  * checkpoints that resume exactly, then metrics.json, the saved model and report.md in OUT.
  */
 public final class Trainer {
-  public static final String CONFIG = "train_config.json";
-  public static final String CHECKPOINT = "checkpoint";
-  public static final String MODEL = "model";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .findAndRegisterModules();
 
   private final TrainConfig config;
+  private final RunDirectory run;
   private final PrintStream log;
   private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
   private int conflictEvery; // 0: no gradient-conflict probe
@@ -72,7 +70,13 @@ public final class Trainer {
     config.check();
     NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
     this.config = config;
+    this.run = new RunDirectory(config.out());
     this.log = LogLines.tee(log, line -> listener.log(line));
+  }
+
+  /** Where an interrupted directory replacement leaves the previous copy ({@link AtomicFiles#replaceDirectory}). */
+  private static Path old(Path f) {
+    return f.resolveSibling(f.getFileName() + ".old");
   }
 
   /** Receives this run's progress events (replaces the previous listener); call before {@link #run}. */
@@ -127,17 +131,13 @@ public final class Trainer {
 
   /** The config a run in {@code out} was started with (for --resume). */
   public static TrainConfig savedConfig(Path out) throws IOException {
-    Path file = out.resolve(CONFIG);
+    Path file = new RunDirectory(out).config();
     if (!Files.isRegularFile(file)) {
-      throw new IOException(out + " holds no training run to resume (" + CONFIG + " is missing)");
+      throw new IOException(out + " holds no training run to resume (" + file.getFileName() + " is missing)");
     }
     return JSON.readValue(file.toFile(), TrainConfig.class);
   }
 
-  /** What a run writes into OUT (a fresh run refuses to mix with an earlier run's files). */
-  private static final List<String> RUN_FILES = List.of(CONFIG, CHECKPOINT, MODEL, TrainLog.FILE_NAME,
-      MetricsJson.FILE_NAME, ReportWriter.REPORT, ReportWriter.LOSS_PNG, ReportWriter.GATES_PNG,
-      ReportWriter.VALID_PNG, ReportWriter.MEMORY_PNG, ConflictLog.FILE_NAME);
 
   /**
    * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
@@ -150,9 +150,9 @@ public final class Trainer {
   public MetricsDoc run(boolean resume, boolean overwrite) throws IOException, TrainingStopped {
     Path out = config.out();
     if (!resume && !overwrite) {
-      for (String f : RUN_FILES) {
-        if (Files.exists(out.resolve(f)) || Files.exists(out.resolve(f + ".old"))) {
-          throw new IllegalArgumentException(out + " already holds a training run (" + f + "): continue it with "
+      for (Path f : run.runFiles()) {
+        if (Files.exists(f) || Files.exists(old(f))) {
+          throw new IllegalArgumentException(out + " already holds a training run (" + f.getFileName() + "): continue it with "
               + "--resume " + out + ", or pass --overwrite to replace it, or choose another --out");
         }
       }
@@ -167,11 +167,11 @@ public final class Trainer {
     }
     Files.createDirectories(out);
     if (!resume) {
-      for (String f : RUN_FILES) {
-        AtomicFiles.deleteTree(out.resolve(f)); // only with --overwrite is there anything to delete
-        AtomicFiles.deleteTree(out.resolve(f + ".old"));
+      for (Path f : run.runFiles()) {
+        AtomicFiles.deleteTree(f); // only with --overwrite is there anything to delete
+        AtomicFiles.deleteTree(old(f));
       }
-      AtomicFiles.write(out.resolve(CONFIG), JSON.writeValueAsBytes(config));
+      AtomicFiles.write(run.config(), JSON.writeValueAsBytes(config));
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());
@@ -227,8 +227,8 @@ public final class Trainer {
     TrainStep step = new TrainStep(model, adaptation, config.dropout());
     long startNanos = System.nanoTime();
     double secondsBefore = state.trainSeconds();
-    try (TrainLogWriter logWriter = new TrainLogWriter(out.resolve(TrainLog.FILE_NAME));
-        ConflictLog conflictLog = conflictEvery > 0 ? new ConflictLog(out.resolve(ConflictLog.FILE_NAME)) : null;
+    try (TrainLogWriter logWriter = new TrainLogWriter(run.trainLog());
+        ConflictLog conflictLog = conflictEvery > 0 ? new ConflictLog(run.conflictLog()) : null;
         ProgressBar bar = new ProgressBarBuilder().setTaskName(config.name()).setInitialMax(config.steps())
             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
             .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress)).build()) {
@@ -313,7 +313,7 @@ public final class Trainer {
     boolean improved = score > s.bestScore() || valid.isEmpty();
     if (improved) {
       try (PointerScope scope = new PointerScope()) { // LoRA's merged weights are temporaries
-        ModelStore.save(model, adaptation.inferenceWeights(), config.out().resolve(MODEL));
+        ModelStore.save(model, adaptation.inferenceWeights(), run.model());
       }
     }
     if (r != null) {
@@ -323,18 +323,18 @@ public final class Trainer {
   }
 
   private void checkpoint(GenerativeModel model, Adaptation adaptation, TrainState state) throws IOException {
-    AtomicFiles.replaceDirectory(config.out().resolve(CHECKPOINT), dir -> {
+    AtomicFiles.replaceDirectory(run.checkpoint(), dir -> {
       ParamFile.write(dir.resolve("weights.bin"), model.params.asMap());
       adaptation.save(dir);
-      AtomicFiles.write(dir.resolve("state.json"), JSON.writeValueAsBytes(state));
+      AtomicFiles.write(dir.resolve(run.checkpointState().getFileName().toString()), JSON.writeValueAsBytes(state));
     });
     listener.checkpoint(state.step());
   }
 
   private TrainState restore(GenerativeModel model, Adaptation adaptation, String digest) throws IOException {
-    Path dir = config.out().resolve(CHECKPOINT);
+    Path dir = run.checkpoint();
     AtomicFiles.recoverDirectory(dir);
-    AtomicFiles.recoverDirectory(config.out().resolve(MODEL));
+    AtomicFiles.recoverDirectory(run.model());
     if (!Files.isDirectory(dir)) {
       throw new IOException("nothing to resume: " + dir + " does not exist");
     }
@@ -345,13 +345,13 @@ public final class Trainer {
       }
     }
     adaptation.load(dir);
-    TrainState state = JSON.readValue(dir.resolve("state.json").toFile(), TrainState.class);
+    TrainState state = JSON.readValue(run.checkpointState().toFile(), TrainState.class);
     if (!digest.equals(state.dataDigest())) {
       throw new IllegalArgumentException(config.data() + " changed since the checkpoint was written (its files' "
           + "SHA-256 differs): resuming would train on other data; start a new run instead");
     }
-    truncateAfter(config.out().resolve(TrainLog.FILE_NAME), state.step());
-    truncateAfter(config.out().resolve(ConflictLog.FILE_NAME), state.step());
+    truncateAfter(run.trainLog(), state.step());
+    truncateAfter(run.conflictLog(), state.step());
     log.println("gems: resuming at step " + state.step() + " of " + config.steps());
     return state;
   }
@@ -379,13 +379,13 @@ public final class Trainer {
     Path out = config.out();
     log.println("gems: evaluating the best model (step " + state.bestStep() + ") on the test and validation splits");
     MetricsDoc doc;
-    AtomicFiles.recoverDirectory(out.resolve(MODEL));
-    try (GenerativeModel best = ModelStore.load(out.resolve(MODEL))) {
+    AtomicFiles.recoverDirectory(run.model());
+    try (GenerativeModel best = ModelStore.load(run.model())) {
       Map<String, Object> extra = new LinkedHashMap<>();
       if (best.transitions() != null && !split.valid().isEmpty()) {
         TransitionScaleSelection.Choice c = TransitionScaleSelection.select(best, split.valid(), config.seed(), log);
         best.setTransitionScale(Task.REC, c.chosen());
-        ModelStore.save(best, out.resolve(MODEL)); // what serving loads is what the test measures
+        ModelStore.save(best, run.model()); // what serving loads is what the test measures
         extra.put("transition_scale_rec_learned", c.learned());
         extra.put("transition_scale_rec", c.chosen());
       }
@@ -401,13 +401,12 @@ public final class Trainer {
       doc = MetricsDoc.of(config.name(), config.model().backbone().cliName, test, valid, baselines,
           state.trainSeconds(), extra);
     }
-    MetricsJson.write(out.resolve(MetricsJson.FILE_NAME), doc);
-    ReportWriter.write(out, TrainLog.read(out.resolve(TrainLog.FILE_NAME)), doc,
+    MetricsJson.write(run.metrics(), doc);
+    ReportWriter.write(out, TrainLog.read(run.trainLog()), doc,
         "GEMS-J: " + config.name() + " on " + config.data().getFileName());
     log.println();
     log.println(MetricsTable.text(MetricsTable.systems(doc), MetricsTable.DEFAULT_COLUMNS));
-    log.println("gems: wrote " + out.resolve(MetricsJson.FILE_NAME) + ", " + out.resolve(MODEL) + "/, "
-        + out.resolve(ReportWriter.REPORT));
+    log.println("gems: wrote " + run.metrics() + ", " + run.model() + "/, " + run.report());
     return doc;
   }
 }

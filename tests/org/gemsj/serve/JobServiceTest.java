@@ -37,7 +37,6 @@ import org.gemsj.serve.proto.SearchRequest;
 import org.gemsj.serve.proto.SubmitJobRequest;
 import org.gemsj.serve.proto.SubmitJobResponse;
 import org.gemsj.serve.proto.WatchJobRequest;
-import org.gemsj.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,7 +97,7 @@ class JobServiceTest {
       assertEquals(JobState.JOB_STATE_SUCCEEDED, late.next().getSnapshot().getState());
       assertFalse(late.hasNext());
 
-      inferenceMatchesTheJavaApi(ch, server.runner().outDir(id).resolve(Trainer.MODEL), id);
+      inferenceMatchesTheJavaApi(ch, server.runner().run(id).model(), id);
       cancelARunningJob(jobs, spec);
 
       // paging: three jobs, two per page, newest first; filter by state

@@ -58,7 +58,7 @@ class EndToEndTest {
 
     Dataset dataset = Dataset.load(data);
     SplitData split = Splitter.split(dataset, config.model().historyLength());
-    try (GenerativeModel trained = ModelStore.load(out.resolve(Trainer.MODEL));
+    try (GenerativeModel trained = ModelStore.load(new RunDirectory(out).model());
         GenerativeModel untrained = ModelFactory.create(config.model(), dataset.items(), config.seed())) {
       // the saved model reproduces metrics.json
       EvalResult again = new Evaluator().evaluate(dataset.items(), split.test(), new ModelScorer("gems", trained), config.seed());

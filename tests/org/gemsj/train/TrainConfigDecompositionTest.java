@@ -23,13 +23,13 @@ class TrainConfigDecompositionTest {
         c.checkpointEvery(), c.validLimit(), c.refreshWarmup(), Decomposition.COMPLEMENTARY, GateMode.RUNNING);
     ObjectMapper json = new ObjectMapper().findAndRegisterModules(); // as Trainer writes it
     ObjectNode tree = json.valueToTree(complementary);
-    Files.write(out.resolve(Trainer.CONFIG), json.writeValueAsBytes(tree));
+    Files.write(new RunDirectory(out).config(), json.writeValueAsBytes(tree));
     assertEquals(complementary, Trainer.savedConfig(out));
     assertEquals(Decomposition.COMPLEMENTARY, complementary.relocated(out.resolve("moved")).decomposition());
     assertEquals("gems --decomposition complementary --gates running", complementary.name());
     tree.remove("decomposition");
     tree.remove("gates");
-    Files.write(out.resolve(Trainer.CONFIG), json.writeValueAsBytes(tree));
+    Files.write(new RunDirectory(out).config(), json.writeValueAsBytes(tree));
     TrainConfig old = Trainer.savedConfig(out);
     assertEquals(Decomposition.REFERENCE, old.decomposition());
     assertEquals(GateMode.REFERENCE, old.gates());

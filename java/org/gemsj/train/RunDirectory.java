@@ -1,0 +1,93 @@
+package org.gemsj.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.gemsj.eval.MetricsJson;
+import org.gemsj.eval.ReportWriter;
+import org.gemsj.eval.TrainLog;
+import org.gemsj.io.AtomicFiles;
+
+/**
+ * OUT/, one training run's directory, and the one place that knows its layout (docs/TRAINING.md,
+ * "Output"): the run's configuration, its log, conflict probes, the latest checkpoint, the best
+ * model, metrics.json and the report. The trainer writes it; the job server, the study and the
+ * report read it, all through this type.
+ */
+public record RunDirectory(Path root) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The configuration the run started with (what --resume continues). */
+  public Path config() {
+    return root.resolve("train_config.json");
+  }
+
+  /** The latest checkpoint, replaced whole ({@link AtomicFiles#replaceDirectory}). */
+  public Path checkpoint() {
+    return root.resolve("checkpoint");
+  }
+
+  /** The trainer's progress inside the checkpoint. */
+  public Path checkpointState() {
+    return checkpoint().resolve("state.json");
+  }
+
+  /** The best model so far, what serving loads. */
+  public Path model() {
+    return root.resolve("model");
+  }
+
+  public Path trainLog() {
+    return root.resolve(TrainLog.FILE_NAME);
+  }
+
+  public Path conflictLog() {
+    return root.resolve(ConflictLog.FILE_NAME);
+  }
+
+  public Path metrics() {
+    return root.resolve(MetricsJson.FILE_NAME);
+  }
+
+  public Path report() {
+    return root.resolve(ReportWriter.REPORT);
+  }
+
+  /** Everything a run writes; a fresh run refuses to mix with an earlier run's (or replaces them with --overwrite). */
+  public List<Path> runFiles() {
+    return List.of(config(), checkpoint(), model(), trainLog(), metrics(), report(),
+        root.resolve(ReportWriter.LOSS_PNG), root.resolve(ReportWriter.GATES_PNG), root.resolve(ReportWriter.VALID_PNG),
+        root.resolve(ReportWriter.MEMORY_PNG), conflictLog());
+  }
+
+  /**
+   * The step the checkpoint holds, if the run has a configuration and a readable checkpoint (an
+   * interrupted checkpoint replacement is completed first); empty otherwise, also for an empty or
+   * torn state.json.
+   */
+  public OptionalLong checkpointStep() {
+    try {
+      AtomicFiles.recoverDirectory(checkpoint());
+      if (!Files.isRegularFile(checkpointState()) || !Files.isRegularFile(config())) {
+        return OptionalLong.empty();
+      }
+      JsonNode step = JSON.readTree(checkpointState().toFile()).get("step");
+      return step != null && step.canConvertToLong() && step.asLong() >= 0 ? OptionalLong.of(step.asLong())
+          : OptionalLong.empty();
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** metrics.json's text, once the run has finished. */
+  public Optional<String> metricsJson() throws IOException {
+    return Files.isRegularFile(metrics()) ? Optional.of(Files.readString(metrics(), StandardCharsets.UTF_8))
+        : Optional.empty();
+  }
+}
