@@ -15,8 +15,8 @@ import org.gemsj.eval.TrainLog;
 import org.gemsj.io.AtomicFiles;
 
 /**
- * OUT/, one training run's directory, and the one place that knows its layout (docs/TRAINING.md,
- * "Output"): the run's configuration, its log, conflict probes, the latest checkpoint, the best
+ * OUT/, one training run's directory, and the one place that knows its layout (docs/TRAINING.md
+ * describes the files): the run's configuration, its log, conflict probes, the latest checkpoint, the best
  * model, metrics.json and the report. The trainer writes it; the job server, the study and the
  * report read it, all through this type.
  */
