@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ScoredItem;
+import org.gemsj.nativeops.NativeLibrary;
 
 /**
  * A trained GEMS-J model for use inside a JVM service: search and recommendation over its
@@ -54,7 +56,7 @@ public final class GemsModel implements AutoCloseable {
   /** Loads a saved model directory ({@code OUT/model} of a training run). */
   public static GemsModel load(Path dir) throws IOException {
     Objects.requireNonNull(dir, "dir");
-    org.gemsj.nativeops.NativeLibrary.load(); // libtorch and GEMS-J's threading policy (BlasThreads)
+    NativeLibrary.load(); // libtorch and GEMS-J's threading policy (BlasThreads)
     return new GemsModel(dir, ModelStore.load(dir));
   }
 
@@ -144,7 +146,7 @@ public final class GemsModel implements AutoCloseable {
     });
   }
 
-  private <T> T withModel(java.util.function.Function<GenerativeModel, T> body) {
+  private <T> T withModel(Function<GenerativeModel, T> body) {
     lock.lock();
     try {
       if (model == null) {

@@ -7,8 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.model.Params;
 import org.gemsj.torch.Attention;
@@ -150,7 +153,7 @@ public final class BertEncoder {
     if (t > config.maxPositions()) {
       throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
     }
-    Tensor positions = torch.arange(new Scalar(t), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+    Tensor positions = torch.arange(new Scalar(t), new TensorOptions(torch.ScalarType.Long));
     Tensor words = torch.embedding(p("embeddings.word_embeddings.weight"), ids);
     if (rows != null) {
       words = torch.where(rows.gt(new Scalar(0)).unsqueeze(-1), torch.embedding(table, rows), words);
@@ -207,10 +210,10 @@ public final class BertEncoder {
       pooled = states.select(1, 0);
     } else {
       Tensor m = mask.to(torch.ScalarType.Float).unsqueeze(-1);
-      pooled = states.mul(m).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-          .div(m.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(1e-9)));
+      pooled = states.mul(m).sum(new long[] {1}, false, new ScalarTypeOptional())
+          .div(m.sum(new long[] {1}, false, new ScalarTypeOptional()).clamp_min(new Scalar(1e-9)));
     }
-    Tensor norm = pooled.norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[] {1}, true)
+    Tensor norm = pooled.norm(new ScalarOptional(new Scalar(2.0)), new long[] {1}, true)
         .clamp_min(new Scalar(1e-12));
     return pooled.div(norm);
   }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,7 +96,7 @@ public final class OnnxWeights {
     }
     if (values.length != count) {
       throw new IOException(source + ": initializer '" + t.getName() + "' has " + values.length
-          + " values for shape " + java.util.Arrays.toString(shape));
+          + " values for shape " + Arrays.toString(shape));
     }
     return new Weight(values, shape);
   }

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
@@ -59,7 +60,7 @@ public final class TextTokenizer implements AutoCloseable {
   /** The word-piece ids of {@code text} without [CLS] and [SEP] (the caller lays out the sequence). */
   public long[] pieces(String text) {
     long[] ids = tokenizer.encode(text).getIds();
-    return java.util.Arrays.copyOfRange(ids, 1, ids.length - 1);
+    return Arrays.copyOfRange(ids, 1, ids.length - 1);
   }
 
   /** The id of [CLS] (what every sequence starts with). */

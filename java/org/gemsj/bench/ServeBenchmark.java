@@ -1,21 +1,33 @@
 package org.gemsj.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.gemsj.api.GemsModel;
+import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.Item;
+import org.gemsj.data.Splitter;
+import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.io.AtomicFiles;
+import org.gemsj.model.ModelFactory;
+import org.gemsj.model.ModelStore;
 import org.gemsj.serve.GemsClient;
 import org.gemsj.serve.GemsServer;
 import org.gemsj.serve.JobRunner;
@@ -68,11 +80,11 @@ public final class ServeBenchmark {
         List<Item> items = direct.items();
         IntConsumer grpc = i -> {
           if (i % 2 == 0) {
-            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).search(SearchRequest.newBuilder()
+            stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).search(SearchRequest.newBuilder()
                 .setModel("bench").setK(k).addQueries(SearchQuery.newBuilder().setQuery(query(items, i))
                     .addAllHistory(history(items, i, 3))).build());
           } else {
-            stub.withDeadlineAfter(DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+            stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
                 .setModel("bench").setK(k).addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
           }
         };
@@ -170,8 +182,8 @@ public final class ServeBenchmark {
 
   /** Writes {"rows": [...], "meta": {...}}; {@code model} says which model was measured. */
   public static void writeJson(List<Row> rows, String model, double loadBefore, Path file) throws IOException {
-    var meta = new java.util.LinkedHashMap<String, Object>();
-    meta.put("date", java.time.Instant.now().toString());
+    var meta = new LinkedHashMap<String, Object>();
+    meta.put("date", Instant.now().toString());
     meta.put("processors", Runtime.getRuntime().availableProcessors());
     meta.put("java", System.getProperty("java.version"));
     meta.put("model", model);
@@ -179,16 +191,16 @@ public final class ServeBenchmark {
     meta.put("load_average_before", loadBefore);
     meta.put("load_average_after", loadAverage());
     meta.put("requests", "alternating search (query + 3-item history) and recommend (5-item history), k = 10, one query each");
-    var doc = new java.util.LinkedHashMap<String, Object>();
+    var doc = new LinkedHashMap<String, Object>();
     doc.put("rows", rows);
     doc.put("meta", meta);
-    org.gemsj.io.AtomicFiles.write(file, new com.fasterxml.jackson.databind.ObjectMapper()
-        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
+    AtomicFiles.write(file, new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
   }
 
   /** The 1-minute system load average (-1 where the OS does not report it). */
   public static double loadAverage() {
-    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   /** What {@link #demoModel} builds, for the report. */
@@ -199,15 +211,15 @@ public final class ServeBenchmark {
   /** A model to measure when none is given: the demo catalogue, demo input sizes, untrained weights. */
   public static Path demoModel(Path work) throws IOException {
     Path data = work.resolve("data"), model = work.resolve("model");
-    org.gemsj.data.synth.SyntheticData.generate(data, 7, org.gemsj.data.synth.SyntheticData.Options.DEFAULTS);
-    var base = org.gemsj.model.ModelFactory.Options.defaults(org.gemsj.backbone.Backbone.MINILM);
-    var options = new org.gemsj.model.ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
+    SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
+    var base = ModelFactory.Options.defaults(Backbone.MINILM);
+    var options = new ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
         base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
         false, true); // the demo's sizes
     Dataset dataset = Dataset.load(data);
-    try (var m = org.gemsj.model.ModelFactory.create(options, dataset.items(), 7)) {
-      m.initTransitionPrior(org.gemsj.data.Splitter.split(dataset, 10).train()); // as training adds it
-      org.gemsj.model.ModelStore.save(m, model);
+    try (var m = ModelFactory.create(options, dataset.items(), 7)) {
+      m.initTransitionPrior(Splitter.split(dataset, 10).train()); // as training adds it
+      ModelStore.save(m, model);
     }
     return model;
   }

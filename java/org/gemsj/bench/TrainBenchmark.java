@@ -1,8 +1,11 @@
 package org.gemsj.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +21,10 @@ import org.gemsj.data.Example;
 import org.gemsj.data.SplitData;
 import org.gemsj.data.Splitter;
 import org.gemsj.data.Task;
+import org.gemsj.io.AtomicFiles;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelFactory;
+import org.gemsj.torch.Tensors;
 import org.gemsj.train.Adaptation;
 import org.gemsj.train.BatchOrder;
 import org.gemsj.train.NullSpaceEstimator;
@@ -147,7 +152,7 @@ public final class TrainBenchmark {
         var input = model.input(batch);
         long start = System.nanoTime();
         GenerativeModel.Encoded enc = model.encode(input, config.dropout());
-        Tensor upstream = torch.ones_like(enc.states()).mul_(org.gemsj.torch.Tensors.scalar(1e-3));
+        Tensor upstream = torch.ones_like(enc.states()).mul_(Tensors.scalar(1e-3));
         enc.states().backward(upstream, new BoolOptional(), false, new TensorArrayRefOptional());
         double seconds = (System.nanoTime() - start) / 1e9;
         for (Tensor p : model.params.asMap().values()) {
@@ -215,7 +220,7 @@ public final class TrainBenchmark {
   /** Writes {"rows": [...], "meta": {...}} atomically. */
   public static void writeJson(List<Row> rows, String data, double loadBefore, Path file) throws IOException {
     var meta = new LinkedHashMap<String, Object>();
-    meta.put("date", java.time.Instant.now().toString());
+    meta.put("date", Instant.now().toString());
     meta.put("processors", Runtime.getRuntime().availableProcessors());
     meta.put("java", System.getProperty("java.version"));
     meta.put("data", data);
@@ -225,7 +230,7 @@ public final class TrainBenchmark {
     var doc = new LinkedHashMap<String, Object>();
     doc.put("rows", rows);
     doc.put("meta", meta);
-    org.gemsj.io.AtomicFiles.write(file, new com.fasterxml.jackson.databind.ObjectMapper()
-        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
+    AtomicFiles.write(file, new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
   }
 }

@@ -1,11 +1,18 @@
 package org.gemsj.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.gemsj.bench.BenchmarkReport;
+import org.gemsj.bench.BlasThreadsBenchmark;
 import org.gemsj.bench.OptimizerBenchmark;
+import org.gemsj.bench.ServeBenchmark;
+import org.gemsj.bench.TrainBenchmark;
+import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.io.AtomicFiles;
+import org.gemsj.train.TrainMethod;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,17 +96,17 @@ final class BenchCommand implements Runnable {
       if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1)) {
         throw new IllegalArgumentException("--requests, -k and every --clients level must be >= 1");
       }
-      Path work = java.nio.file.Files.createTempDirectory("gems-bench-serve");
+      Path work = Files.createTempDirectory("gems-bench-serve");
       try {
-        double load = org.gemsj.bench.ServeBenchmark.loadAverage();
-        Path dir = model != null ? model : org.gemsj.bench.ServeBenchmark.demoModel(work);
-        var rows = new org.gemsj.bench.ServeBenchmark(dir, requests, k, System.err).run(clients, work.resolve("server"));
-        org.gemsj.bench.ServeBenchmark.print(rows, System.out);
-        org.gemsj.bench.ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
-            : org.gemsj.bench.ServeBenchmark.DEMO_MODEL, load, out);
+        double load = ServeBenchmark.loadAverage();
+        Path dir = model != null ? model : ServeBenchmark.demoModel(work);
+        var rows = new ServeBenchmark(dir, requests, k, System.err).run(clients, work.resolve("server"));
+        ServeBenchmark.print(rows, System.out);
+        ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
+            : ServeBenchmark.DEMO_MODEL, load, out);
         System.out.println("wrote " + out.toAbsolutePath());
       } finally {
-        org.gemsj.io.AtomicFiles.deleteTree(work);
+        AtomicFiles.deleteTree(work);
       }
       return 0;
     }
@@ -117,9 +124,9 @@ final class BenchCommand implements Runnable {
       if (rounds < 1) {
         throw new IllegalArgumentException("--rounds must be >= 1");
       }
-      var rows = org.gemsj.bench.BlasThreadsBenchmark.run(rounds, Runtime.getRuntime().availableProcessors());
-      org.gemsj.bench.BlasThreadsBenchmark.print(rows, System.out);
-      org.gemsj.bench.BlasThreadsBenchmark.writeJson(rows, out);
+      var rows = BlasThreadsBenchmark.run(rounds, Runtime.getRuntime().availableProcessors());
+      BlasThreadsBenchmark.print(rows, System.out);
+      BlasThreadsBenchmark.writeJson(rows, out);
       System.out.println("wrote " + out.toAbsolutePath());
       return 0;
     }
@@ -143,31 +150,31 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      List<org.gemsj.bench.TrainBenchmark.Shape> chosen = new ArrayList<>();
+      List<TrainBenchmark.Shape> chosen = new ArrayList<>();
       for (String s : shapes) {
-        chosen.add(org.gemsj.bench.TrainBenchmark.SHAPES.stream().filter(x -> x.name().equals(s.trim())).findFirst()
+        chosen.add(TrainBenchmark.SHAPES.stream().filter(x -> x.name().equals(s.trim())).findFirst()
             .orElseThrow(() -> new IllegalArgumentException("--shapes: unknown shape '" + s + "' (default, demo)")));
       }
-      List<org.gemsj.train.TrainMethod> ms = new ArrayList<>();
+      List<TrainMethod> ms = new ArrayList<>();
       for (String m : methods) {
-        ms.add(org.gemsj.train.TrainMethod.fromCli(m.trim()));
+        ms.add(TrainMethod.fromCli(m.trim()));
       }
       Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
-      double load = org.gemsj.bench.ServeBenchmark.loadAverage();
-      Path work = java.nio.file.Files.createTempDirectory("gems-bench-train");
+      double load = ServeBenchmark.loadAverage();
+      Path work = Files.createTempDirectory("gems-bench-train");
       try {
         Path dataset = data;
         if (dataset == null) {
           dataset = work.resolve("data");
-          org.gemsj.data.synth.SyntheticData.generate(dataset, 7, org.gemsj.data.synth.SyntheticData.Options.DEFAULTS);
+          SyntheticData.generate(dataset, 7, SyntheticData.Options.DEFAULTS);
         }
-        var rows = new org.gemsj.bench.TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms);
-        org.gemsj.bench.TrainBenchmark.print(rows, System.out);
-        org.gemsj.bench.TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
+        var rows = new TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms);
+        TrainBenchmark.print(rows, System.out);
+        TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
             : data.toAbsolutePath().toString(), load, out);
         System.out.println("wrote " + out.toAbsolutePath());
       } finally {
-        org.gemsj.io.AtomicFiles.deleteTree(work);
+        AtomicFiles.deleteTree(work);
       }
       return 0;
     }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.gemsj.io.Utf8Lines;
 import org.gemsj.serve.GemsClient;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,7 @@ final class ClientOptions {
 
   ManagedChannel channel() throws IOException {
     String target = server != null ? server : System.getenv().getOrDefault("GEMS_SERVER", "127.0.0.1:7070");
-    String token = tokenFile != null ? org.gemsj.io.Utf8Lines.readFile(tokenFile).strip() : System.getenv("GEMS_TOKEN");
+    String token = tokenFile != null ? Utf8Lines.readFile(tokenFile).strip() : System.getenv("GEMS_TOKEN");
     return GemsClient.channel(target, token, tlsCa, authority);
   }
 

@@ -1,5 +1,9 @@
 package org.gemsj.cli;
 
+import java.io.IOException;
+import java.util.List;
+import org.gemsj.nativeops.NativeLibrary;
+import org.gemsj.train.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,12 +25,12 @@ public final class GemsCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    org.gemsj.nativeops.NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
+    NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
     System.exit(commandLine().execute(args));
   }
 
   /** `gems train ARGS`'s configuration, checked as the command checks it, touching no file (TrainCommand#configOf). */
-  public static org.gemsj.train.TrainConfig trainConfig(java.util.List<String> trainArgs) throws Exception {
+  public static TrainConfig trainConfig(List<String> trainArgs) throws Exception {
     return TrainCommand.configOf(trainArgs);
   }
 
@@ -38,7 +42,7 @@ public final class GemsCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new GemsCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+      if (e instanceof IllegalArgumentException || e instanceof IOException) {
         commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         return 2;
       }

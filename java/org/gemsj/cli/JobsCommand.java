@@ -1,6 +1,7 @@
 package org.gemsj.cli;
 
 import io.grpc.ManagedChannel;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import org.gemsj.serve.JobLedger;
@@ -16,6 +17,7 @@ import org.gemsj.serve.proto.ListJobsRequest;
 import org.gemsj.serve.proto.ListJobsResponse;
 import org.gemsj.serve.proto.ResumeJobRequest;
 import org.gemsj.serve.proto.WatchJobRequest;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Cancel.class,
         JobsCommand.Watch.class, JobsCommand.Resume.class, JobsCommand.Checkpoints.class})
 final class JobsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
@@ -161,7 +163,7 @@ final class JobsCommand implements Runnable {
       return client.call(ch -> {
         for (Checkpoint c : JobServiceGrpc.newBlockingStub(ch)
             .listCheckpoints(ListCheckpointsRequest.newBuilder().setJobId(id).build()).getCheckpointsList()) {
-          System.out.printf("%s  step %d  written %s%n", c.getPath(), c.getStep(), java.time.Instant.ofEpochMilli(c.getWrittenMs()));
+          System.out.printf("%s  step %d  written %s%n", c.getPath(), c.getStep(), Instant.ofEpochMilli(c.getWrittenMs()));
         }
         return ClientOptions.OK;
       });

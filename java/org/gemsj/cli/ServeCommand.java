@@ -1,5 +1,6 @@
 package org.gemsj.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     List<Path> roots = new ArrayList<>(dataRoots);
     if (roots.isEmpty()) {
       roots.add(dataDir.resolve("datasets"));
-      java.nio.file.Files.createDirectories(roots.get(0));
+      Files.createDirectories(roots.get(0));
     }
     ServerConfig config = new ServerConfig(host, port, dataDir, roots, tokens, noAuth, tlsCert, tlsKey, models,
         new JobRunner.Options(maxRunning, maxQueue, Duration.ofSeconds(cancelGrace), JobRunner.Options.DEFAULTS.maxAttempts()),

@@ -1,9 +1,11 @@
 package org.gemsj.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.gemsj.io.Utf8Lines;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobServiceGrpc;
 import org.gemsj.serve.proto.JobSpec;
@@ -28,11 +30,11 @@ final class SubmitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String json = spec.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-        : org.gemsj.io.Utf8Lines.readFile(Path.of(spec));
+        : Utf8Lines.readFile(Path.of(spec));
     JobSpec.Builder b = JobSpec.newBuilder();
     try {
       JsonFormat.parser().merge(json, b);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(spec + ": not a JobSpec: " + e.getMessage());
     }
     return client.call(ch -> {

@@ -2,7 +2,10 @@ package org.gemsj.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +17,7 @@ import org.gemsj.study.StudyBudget;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.Trainer;
 import org.gemsj.train.TrainingStopped;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
   Path resume;
   @Option(names = "--overwrite", description = "replace an earlier run's files in --out (its data/ stays)")
   boolean overwrite;
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private boolean generateDemoData; // set by config(), acted on once the options are known to be valid
   @Option(names = "--method", description = "gems (default), galore, lora or full") String method;
   @Option(names = "--no-null-space", description = "gems ablation: no null-space projection") boolean noNullSpace;
@@ -163,7 +167,7 @@ final class TrainCommand implements Callable<Integer> {
    */
   static TrainConfig configOf(List<String> args) throws Exception {
     TrainCommand command = new TrainCommand();
-    new picocli.CommandLine(command).parseArgs(args.toArray(new String[0]));
+    new CommandLine(command).parseArgs(args.toArray(new String[0]));
     return command.config();
   }
 
@@ -233,11 +237,11 @@ final class TrainCommand implements Callable<Integer> {
    * typed (the study's budgets and these presets are one list: {@link StudyBudget}).
    */
   private void applyBudget(StudyBudget budget) {
-    picocli.CommandLine presetLine = new picocli.CommandLine(new TrainCommand());
-    presetLine.parseArgs(budget.trainArgs(java.util.Map.of()).toArray(String[]::new));
-    java.util.Set<String> given = new java.util.HashSet<>();
+    CommandLine presetLine = new CommandLine(new TrainCommand());
+    presetLine.parseArgs(budget.trainArgs(Map.of()).toArray(String[]::new));
+    Set<String> given = new HashSet<>();
     spec.commandLine().getParseResult().matchedOptions().forEach(o -> given.add(o.longestName()));
-    for (picocli.CommandLine.Model.OptionSpec o : presetLine.getParseResult().matchedOptions()) {
+    for (CommandLine.Model.OptionSpec o : presetLine.getParseResult().matchedOptions()) {
       if (!given.contains(o.longestName())) {
         spec.findOption(o.longestName()).setValue(o.getValue());
       }

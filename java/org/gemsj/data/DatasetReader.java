@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.gemsj.io.FileConfinement;
@@ -39,7 +41,7 @@ final class DatasetReader {
     this.confinement = confinement;
     try {
       this.digest = MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JVM has no SHA-256", e);
     }
   }
@@ -53,7 +55,7 @@ final class DatasetReader {
       readLines(Dataset.EVENTS, this::event);
     }
     problems.throwIfAny("invalid dataset " + dir);
-    return new Dataset(items, events, java.util.HexFormat.of().formatHex(digest.digest()));
+    return new Dataset(items, events, HexFormat.of().formatHex(digest.digest()));
   }
 
   /** The next line, or null at the end or at a line that is not UTF-8 (recorded; the rest of the file is skipped). */

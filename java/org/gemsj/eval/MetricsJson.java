@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -42,7 +43,7 @@ public final class MetricsJson {
 
   /** Writes atomically, so a crash leaves the old file or the new one, never a torn one. */
   public static void write(Path file, MetricsDoc doc) throws IOException {
-    AtomicFiles.write(file, toJson(doc).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    AtomicFiles.write(file, toJson(doc).getBytes(StandardCharsets.UTF_8));
   }
 
   public static MetricsDoc read(Path file) throws IOException {

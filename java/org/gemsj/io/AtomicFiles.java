@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Crash-safe file writes: the content goes to a temp file beside the target, is fsynced, then
@@ -53,7 +56,7 @@ public final class AtomicFiles {
   private static void readableByAll(Path p) throws IOException {
     String mode = Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--";
     try {
-      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: keep its default
     }
@@ -110,8 +113,8 @@ public final class AtomicFiles {
     if (!Files.exists(root)) {
       return;
     }
-    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     }

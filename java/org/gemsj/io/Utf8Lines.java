@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -77,7 +78,7 @@ public final class Utf8Lines implements AutoCloseable {
    */
   public static String readFile(Path file) throws IOException {
     StringBuilder text = new StringBuilder();
-    try (Utf8Lines lines = new Utf8Lines(java.nio.file.Files.newInputStream(file))) {
+    try (Utf8Lines lines = new Utf8Lines(Files.newInputStream(file))) {
       for (String l; (l = lines.next()) != null; ) {
         text.append(l).append('\n');
       }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /** The prefix tree of all valid item token sequences: what may follow a prefix, and whose it is. */
 public final class IdTrie {
@@ -12,11 +13,11 @@ public final class IdTrie {
   private final Map<List<Integer>, Integer> leaves = new HashMap<>();
 
   IdTrie(int[][] tokens) {
-    Map<List<Integer>, java.util.TreeSet<Integer>> next = new HashMap<>();
+    Map<List<Integer>, TreeSet<Integer>> next = new HashMap<>();
     for (int item = 0; item < tokens.length; item++) {
       List<Integer> prefix = new ArrayList<>();
       for (int token : tokens[item]) {
-        next.computeIfAbsent(List.copyOf(prefix), p -> new java.util.TreeSet<>()).add(token);
+        next.computeIfAbsent(List.copyOf(prefix), p -> new TreeSet<>()).add(token);
         prefix.add(token);
       }
       if (leaves.put(List.copyOf(prefix), item) != null) {

@@ -2,9 +2,11 @@ package org.gemsj.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.torch.Attention;
 
@@ -71,14 +73,14 @@ public final class ItemDecoder {
 
   /** Replaces the embedding rows of tokens {@code first ..} by {@code rows} (e.g. item text vectors). */
   public void initTokenEmbeddings(int first, Tensor rows) {
-    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+    try (NoGradGuard g = new NoGradGuard()) {
       p("token_embedding").narrow(0, first, rows.size(0)).copy_(rows);
     }
   }
 
   /** Replaces the output biases of tokens {@code first ..} by {@code values}. */
   public void initOutputBias(int first, Tensor values) {
-    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+    try (NoGradGuard g = new NoGradGuard()) {
       p("output_bias").narrow(0, first, values.size(0)).copy_(values);
     }
   }
@@ -114,7 +116,7 @@ public final class ItemDecoder {
     if (len > config.positions()) {
       throw new IllegalArgumentException(len + " decoder positions exceed the configured " + config.positions());
     }
-    Tensor positions = torch.arange(new Scalar(len), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+    Tensor positions = torch.arange(new Scalar(len), new TensorOptions(torch.ScalarType.Long));
     Tensor x = torch.embedding(p("token_embedding"), tokens).add(torch.embedding(p("position_embedding"), positions));
     x = torch.dropout(x, dropout, dropout > 0);
     Tensor mem = params.has(prefix + "memory_projection.weight") ? linear(memory, "memory_projection") : memory;

@@ -2,6 +2,7 @@ package org.gemsj.model;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,7 +23,7 @@ public final class ItemIds {
     /** The scheme named on the command line: "atomic" or "semantic". */
     public static Scheme fromCli(String name) {
       for (Scheme s : values()) {
-        if (s.name().toLowerCase(java.util.Locale.ROOT).equals(name)) {
+        if (s.name().toLowerCase(Locale.ROOT).equals(name)) {
           return s;
         }
       }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.bytedeco.pytorch.Tensor;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.data.Example;
@@ -79,7 +80,7 @@ public final class ModelInputs {
    * identifier tokens (it throws for an unknown id).
    */
   public static Batch encode(List<Example> batch, Format format, TextTokenizer tokenizer, Map<String, Item> items,
-      java.util.function.Function<String, int[]> tokensOf) {
+      Function<String, int[]> tokensOf) {
     if (!format.itemTokens()) {
       List<String> first = new ArrayList<>(), second = new ArrayList<>();
       for (Example e : batch) {

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.BertEncoder;
 import org.gemsj.data.Item;
 import org.gemsj.io.AtomicFiles;
@@ -71,8 +73,8 @@ public final class ModelStore {
     ItemIds ids = ItemIds.fromTokens(saved.scheme(), saved.levels(), saved.codebook(), saved.suffixes(), tokens);
     Params params = ParamFile.read(dir.resolve("weights.bin"));
     for (String name : params.names()) { // a NaN weight would answer every query with NaN scores
-      try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-        if (!org.bytedeco.pytorch.global.torch.isfinite(params.get(name)).all().item_bool()) {
+      try (PointerScope scope = new PointerScope()) {
+        if (!torch.isfinite(params.get(name)).all().item_bool()) {
           throw new IOException(dir.resolve("weights.bin") + ": tensor '" + name + "' holds NaN or Inf values");
         }
       }

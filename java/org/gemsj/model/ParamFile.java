@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ public final class ParamFile {
         try (Tensor t = Tensors.empty(shape, null)) {
           Tensors.read(t, in);
           params.add(name, t);
-        } catch (java.io.EOFException eof) {
+        } catch (EOFException eof) {
           throw new IOException(file + ": truncated in tensor '" + name + "'", eof);
         }
       }

@@ -1,5 +1,6 @@
 package org.gemsj.model;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -54,7 +55,7 @@ public final class ResidualKMeans {
     float[][] c = new float[k][];
     c[0] = x[random.nextInt(n)].clone();
     double[] nearest = new double[n];
-    java.util.Arrays.fill(nearest, Double.MAX_VALUE);
+    Arrays.fill(nearest, Double.MAX_VALUE);
     for (int j = 1; j < k; j++) {
       double total = 0;
       for (int i = 0; i < n; i++) {

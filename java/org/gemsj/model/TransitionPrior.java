@@ -3,10 +3,13 @@ package org.gemsj.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.DoubleUnaryOperator;
 import org.gemsj.io.AtomicFiles;
 
 /**
@@ -33,7 +36,7 @@ public final class TransitionPrior {
 
   /** Counts over (source, target) catalogue-index pairs of {@code items} items. */
   public static TransitionPrior count(int items, List<int[]> pairs) {
-    List<TreeMap<Integer, Integer>> rows = new java.util.ArrayList<>();
+    List<TreeMap<Integer, Integer>> rows = new ArrayList<>();
     for (int i = 0; i < items; i++) {
       rows.add(new TreeMap<>());
     }
@@ -70,7 +73,7 @@ public final class TransitionPrior {
   }
 
   /** Calls {@code visit(target, count)} for every item that followed {@code source}, in item order. */
-  public void forEachFollower(int source, java.util.function.BiConsumer<Integer, Integer> visit) {
+  public void forEachFollower(int source, BiConsumer<Integer, Integer> visit) {
     for (int k = table.offsets()[source]; k < table.offsets()[source + 1]; k++) {
       visit.accept(table.targets()[k], table.counts()[k]);
     }
@@ -106,7 +109,7 @@ public final class TransitionPrior {
       base += weight[j];
     }
     final double z0 = base;
-    java.util.function.DoubleUnaryOperator meanLogLikelihood = scale -> {
+    DoubleUnaryOperator meanLogLikelihood = scale -> {
       double total = 0;
       for (int[] p : pairs) {
         double z = z0, own = 0;

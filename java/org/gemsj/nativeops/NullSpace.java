@@ -1,7 +1,9 @@
 package org.gemsj.nativeops;
 
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -49,8 +51,8 @@ public final class NullSpace {
   public static Split split(Tensor secondMoment, Rule rule, double threshold, double minNullFraction) {
     NativeLibrary.load();
     long m = secondMoment.dim() == 2 ? secondMoment.size(0) : 0;
-    var options = new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float).device(
-        new org.bytedeco.pytorch.DeviceOptional(secondMoment.device()));
+    var options = new TensorOptions(torch.ScalarType.Float).device(
+        new DeviceOptional(secondMoment.device()));
     Tensor vectors = torch.empty(new long[] {m, m}, options, null);
     Tensor values = torch.empty(new long[] {m}, options, null);
     try (LongPointer k = new LongPointer(1)) {

@@ -3,6 +3,7 @@ package org.gemsj.optim;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
@@ -148,11 +149,11 @@ final class ComplementaryBases {
     BasisRefresh.refresh(rLayout, rank, method, BasisRefresh.Options.defaults(seed), block);
     Tensor own = shortSide(block, right); // s x rank float64
     Tensor strength = own.t().mm(r).square().sum(new long[] {1}, false, new ScalarTypeOptional()).sqrt(); // sigma_j
-    Tensor keep = strength.gt(new org.bytedeco.pytorch.Scalar(TASK_FLOOR * total)).to(torch.ScalarType.Double);
+    Tensor keep = strength.gt(new Scalar(TASK_FLOOR * total)).to(torch.ScalarType.Double);
     own = own.mul(keep.unsqueeze(0));
     own = own.sub(u.mm(u.t().mm(own))); // removes the float32 SVD's leak into U (~eps |R| / sigma_j)
     Tensor norms = own.square().sum(new long[] {0}, true, new ScalarTypeOptional()).sqrt();
-    own = own.div(norms.clamp_min(new org.bytedeco.pytorch.Scalar(Double.MIN_NORMAL))); // zero columns stay zero
+    own = own.div(norms.clamp_min(new Scalar(Double.MIN_NORMAL))); // zero columns stay zero
     block.copy_(right ? own.t() : own);
     return own;
   }

@@ -1,6 +1,7 @@
 package org.gemsj.optim;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -19,7 +20,7 @@ public final class ComposedStep {
 
   public static void apply(Tensor weight, FusedStep.Task search, FusedStep.Task rec, Tensor basis,
       long rankShared, long rankTask, Tensor expAvg, Tensor expAvgSq, long step, FusedStep.Hyper h, Tensor k) {
-    try (org.bytedeco.pytorch.NoGradGuard noGrad = new org.bytedeco.pytorch.NoGradGuard();
+    try (NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       long m = weight.size(0), n = weight.size(1);
       boolean right = m >= n;

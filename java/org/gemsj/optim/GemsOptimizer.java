@@ -3,11 +3,14 @@ package org.gemsj.optim;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -91,8 +94,8 @@ public final class GemsOptimizer {
 
   /** Unique names, distinct tensors, float32, one device; targeted weights 2-D and contiguous. */
   private static void checkParameters(List<Param> targeted, List<Param> others) {
-    java.util.Set<String> names = new java.util.HashSet<>();
-    java.util.Set<Long> addresses = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
+    Set<Long> addresses = new HashSet<>();
     String device = null;
     List<Param> all = new ArrayList<>(targeted);
     all.addAll(others);
@@ -326,7 +329,7 @@ public final class GemsOptimizer {
     for (int i = 0; i < params.size(); i++) {
       Param p = params.get(i);
       Tensor g = batch.grad(p.name());
-      if (!java.util.Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))
+      if (!Arrays.equals(Tensors.shape(g), Tensors.shape(p.tensor()))
           || g.scalar_type().value != p.tensor().scalar_type().value || !deviceOf(g).equals(deviceOf(p.tensor()))) {
         throw new IllegalArgumentException("gradient of '" + p.name() + "' is " + Tensors.describe(g)
             + " on " + deviceOf(g) + ", the parameter is " + Tensors.describe(p.tensor()) + " on " + deviceOf(p.tensor()));

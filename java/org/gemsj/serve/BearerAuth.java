@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.gemsj.io.Utf8Lines;
 
 /**
  * Bearer-token authentication: every call but the health check needs
@@ -46,7 +48,7 @@ public final class BearerAuth implements ServerInterceptor {
       throw new IOException("--token-file " + file + ": no such file");
     }
     List<String> tokens = new ArrayList<>();
-    try (org.gemsj.io.Utf8Lines lines = new org.gemsj.io.Utf8Lines(Files.newInputStream(file))) {
+    try (Utf8Lines lines = new Utf8Lines(Files.newInputStream(file))) {
       for (String l; (l = lines.next()) != null; ) {
         String t = l.strip();
         if (t.isEmpty() || t.startsWith("#")) {
@@ -58,7 +60,7 @@ public final class BearerAuth implements ServerInterceptor {
         }
         tokens.add(t);
       }
-    } catch (org.gemsj.io.Utf8Lines.MalformedLine e) {
+    } catch (Utf8Lines.MalformedLine e) {
       throw new IOException("--token-file " + file + ": " + e.getMessage(), e);
     }
     return tokens;
@@ -67,7 +69,7 @@ public final class BearerAuth implements ServerInterceptor {
   /** Tokens from an environment variable's value, separated by commas. */
   public static List<String> parseTokens(String value) {
     return value == null ? List.of()
-        : java.util.Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        : Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.gemsj.serve;
 
+import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import io.grpc.Status;
@@ -9,10 +10,11 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.sql.SQLException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Maps the server's exceptions onto gRPC statuses, in one place, and answers unary calls with them. */
 final class Errors {
-  private static final java.util.concurrent.atomic.AtomicLong INTERNAL_ERRORS = new java.util.concurrent.atomic.AtomicLong();
+  private static final AtomicLong INTERNAL_ERRORS = new AtomicLong();
 
   private Errors() {}
 
@@ -22,7 +24,7 @@ final class Errors {
         .setField(e.field()).setDescription(e.getMessage())).build();
     return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
         .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(e.getMessage())
-        .addDetails(com.google.protobuf.Any.pack(detail)).build());
+        .addDetails(Any.pack(detail)).build());
   }
 
   static StatusRuntimeException notFound(String what) {

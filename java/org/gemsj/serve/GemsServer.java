@@ -3,9 +3,11 @@ package org.gemsj.serve;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -65,11 +67,11 @@ public final class GemsServer implements AutoCloseable {
 
   /** grpc.reflection.v1alpha too: older grpcurl and grpc_cli releases ask only for it. */
   @SuppressWarnings("deprecation")
-  private static io.grpc.ServerServiceDefinition legacyReflection() {
-    return io.grpc.protobuf.services.ProtoReflectionService.newInstance().bindService();
+  private static ServerServiceDefinition legacyReflection() {
+    return ProtoReflectionService.newInstance().bindService();
   }
 
-  private static io.grpc.ServerServiceDefinition guard(io.grpc.ServerServiceDefinition s, BearerAuth auth) {
+  private static ServerServiceDefinition guard(ServerServiceDefinition s, BearerAuth auth) {
     return auth == null ? s : ServerInterceptors.intercept(s, auth);
   }
 

@@ -9,6 +9,7 @@ import org.gemsj.api.GemsModel;
 import org.gemsj.api.Hit;
 import org.gemsj.serve.proto.History;
 import org.gemsj.serve.proto.Hits;
+import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.RecommendRequest;
 import org.gemsj.serve.proto.RecommendResponse;
 import org.gemsj.serve.proto.SearchQuery;
@@ -21,7 +22,7 @@ import org.gemsj.serve.proto.SearchResponse;
  * expired call stops with DEADLINE_EXCEEDED instead of computing answers nobody waits for. A
  * query already waiting for the model (one call at a time) is not interrupted.
  */
-final class InferenceServiceImpl extends org.gemsj.serve.proto.InferenceServiceGrpc.InferenceServiceImplBase {
+final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
   static final int MAX_BATCH = 256;
   static final int MAX_K = 100;
 

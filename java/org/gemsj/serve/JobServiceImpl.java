@@ -1,7 +1,9 @@
 package org.gemsj.serve;
 
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,7 +52,7 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       JobSpec spec = JobSpecs.validate(req.getSpec(), roots);
       JobStore.Inserted ins = ledger.insert(req.getRequestId(), spec, runner.options().maxQueued());
       if (!ins.created() && !ins.job().getSpec().equals(spec)) {
-        throw io.grpc.Status.ALREADY_EXISTS.withDescription("request_id '" + req.getRequestId()
+        throw Status.ALREADY_EXISTS.withDescription("request_id '" + req.getRequestId()
             + "' was used for job " + ins.job().getId() + " with a different spec").asRuntimeException();
       }
       if (ins.created()) {
@@ -132,7 +134,7 @@ final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       if (step.isPresent()) {
         var dir = runner.run(req.getJobId()).checkpoint();
         r.addCheckpoints(Checkpoint.newBuilder().setPath("out/" + dir.getFileName()).setStep(step.getAsLong())
-            .setWrittenMs(java.nio.file.Files.getLastModifiedTime(dir).toMillis()));
+            .setWrittenMs(Files.getLastModifiedTime(dir).toMillis()));
       }
       return r.build();
     });

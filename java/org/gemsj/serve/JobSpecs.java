@@ -4,7 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.gemsj.cli.GemsCli;
 import org.gemsj.serve.proto.JobSpec;
+import picocli.CommandLine;
 
 /**
  * Checks a {@link JobSpec} and turns it into `gems train` options. Every error names the spec
@@ -67,9 +72,9 @@ public final class JobSpecs {
   private static void checkAsTheTrainerWould(JobSpec spec) {
     List<String> args = trainArgs(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"));
     try {
-      org.gemsj.cli.GemsCli.trainConfig(args.subList(1, args.size())); // without the "train" command name
-    } catch (IllegalArgumentException | picocli.CommandLine.ParameterException e) {
-      java.util.regex.Matcher flag = java.util.regex.Pattern.compile("--([a-z][a-z-]*)").matcher(e.getMessage());
+      GemsCli.trainConfig(args.subList(1, args.size())); // without the "train" command name
+    } catch (IllegalArgumentException | CommandLine.ParameterException e) {
+      Matcher flag = Pattern.compile("--([a-z][a-z-]*)").matcher(e.getMessage());
       String field = flag.find() ? "spec." + flag.group(1).replace('-', '_') : "spec";
       throw new SpecException(field, e.getMessage());
     } catch (Exception e) {
@@ -126,7 +131,7 @@ public final class JobSpecs {
 
   private static void oneOf(String field, String v, Set<String> allowed) {
     if (!v.isEmpty() && !allowed.contains(v)) {
-      throw new SpecException(field, SpecException.quote(v) + " is not one of " + new java.util.TreeSet<>(allowed));
+      throw new SpecException(field, SpecException.quote(v) + " is not one of " + new TreeSet<>(allowed));
     }
   }
 

@@ -1,6 +1,7 @@
 package org.gemsj.serve;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +31,7 @@ public final class JobStore implements AutoCloseable {
 
   private final Connection db;
 
-  public JobStore(Path dataDir) throws SQLException, java.io.IOException {
+  public JobStore(Path dataDir) throws SQLException, IOException {
     Files.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE_NAME);
     db = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -37,7 +39,7 @@ public final class JobStore implements AutoCloseable {
       createSchema();
     } catch (SQLException e) { // e.g. SQLITE_NOTADB: one line that says what to do, not a stack
       db.close();
-      throw new java.io.IOException(file + " is not a readable job database (" + e.getMessage() + "): restore it "
+      throw new IOException(file + " is not a readable job database (" + e.getMessage() + "): restore it "
           + "from a backup, or move it and " + dataDir.resolve("jobs") + " aside to start with no jobs", e);
     }
   }
@@ -243,7 +245,7 @@ public final class JobStore implements AutoCloseable {
     try (PreparedStatement u = db.prepareStatement("UPDATE jobs SET state = ?, pid = ?, job = ? WHERE num = ?")) {
       u.setInt(1, job.getState().getNumber());
       if (pid == null) {
-        u.setNull(2, java.sql.Types.INTEGER);
+        u.setNull(2, Types.INTEGER);
       } else {
         u.setLong(2, pid);
       }

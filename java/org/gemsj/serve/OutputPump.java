@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Copies a worker's merged stdout/stderr to its job's worker.log and hands each line to a
@@ -84,5 +85,5 @@ final class OutputPump extends Thread {
   }
 
   /** How GemsCli starts an error message: "gems train: ". */
-  private static final java.util.regex.Pattern CLI_ERROR = java.util.regex.Pattern.compile("gems [a-z-]+( [a-z-]+)?: ");
+  private static final Pattern CLI_ERROR = Pattern.compile("gems [a-z-]+( [a-z-]+)?: ");
 }

@@ -1,6 +1,7 @@
 package org.gemsj.study;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Mean and sample standard deviation over seeds, and the rule the study uses to call a
@@ -37,10 +38,10 @@ public record SeedStats(double mean, double std, int n) {
    */
   public String pairedText() {
     if (n < 2) {
-      return String.format(java.util.Locale.ROOT, "%+.4f (one seed: no standard error)", mean);
+      return String.format(Locale.ROOT, "%+.4f (one seed: no standard error)", mean);
     }
     double se = std / Math.sqrt(n);
-    return String.format(java.util.Locale.ROOT, "%+.4f ± %.4f %s", mean, se,
+    return String.format(Locale.ROOT, "%+.4f ± %.4f %s", mean, se,
         Math.abs(mean) > 2 * se ? "**(exceeds noise)**" : "(within noise)");
   }
 
@@ -52,9 +53,9 @@ public record SeedStats(double mean, double std, int n) {
   public String differenceText(SeedStats reference) {
     double diff = mean - reference.mean;
     if (n < 2 || reference.n < 2) {
-      return String.format(java.util.Locale.ROOT, "%+.4f (one seed: no standard error)", diff);
+      return String.format(Locale.ROOT, "%+.4f (one seed: no standard error)", diff);
     }
-    return String.format(java.util.Locale.ROOT, "%+.4f ± %.4f %s", diff, standardErrorOfDifference(reference),
+    return String.format(Locale.ROOT, "%+.4f ± %.4f %s", diff, standardErrorOfDifference(reference),
         exceedsNoise(reference) ? "**(exceeds noise)**" : "(within noise)");
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.gemsj.data.Dataset;
@@ -110,8 +111,8 @@ final class StudyReport {
 
   /** "mean ± standard error" over seeds, or the mean and "(one seed)". */
   private static String seText(SeedStats s) {
-    return s.n() < 2 ? String.format(java.util.Locale.ROOT, "%.4f (one seed)", s.mean())
-        : String.format(java.util.Locale.ROOT, "%.4f ± %.4f", s.mean(), s.std() / Math.sqrt(s.n()));
+    return s.n() < 2 ? String.format(Locale.ROOT, "%.4f (one seed)", s.mean())
+        : String.format(Locale.ROOT, "%.4f ± %.4f", s.mean(), s.std() / Math.sqrt(s.n()));
   }
 
   /** Per seed, the run's mean conflict cosine of a series. */
@@ -334,7 +335,7 @@ final class StudyReport {
       SeedStats paired = stats(m, r -> ConflictAnalysis.meanCosine(r.conflict(), true)
           - ConflictAnalysis.meanCosine(r.conflict(), false));
       Map<String, Double> a = c.byType().get("attention"), f = c.byType().get("ffn");
-      md.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %s | %.3f / %.0f%% | %.3f / %.0f%% |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3f / %.0f%% | %.3f / %.0f%% |%n",
           m.name(), seText(conflictStats(m, false)), seText(conflictStats(m, true)), paired.pairedText(),
           a.get("mean_cosine"), 100 * a.get("negative_share"), f.get("mean_cosine"), 100 * f.get("negative_share")));
     });

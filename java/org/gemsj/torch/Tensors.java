@@ -1,6 +1,15 @@
 package org.gemsj.torch;
 
+import java.io.EOFException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -43,7 +52,7 @@ public final class Tensors {
     if (na == 0 || nb == 0) {
       return Double.NaN;
     }
-    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+    try (PointerScope scope = new PointerScope()) {
       return a.flatten().dot(b.flatten()).item_double() / (na * nb);
     }
   }
@@ -57,7 +66,7 @@ public final class Tensors {
   }
 
   public static String describe(Tensor t) {
-    return java.util.Arrays.toString(shape(t)) + " " + t.scalar_type();
+    return Arrays.toString(shape(t)) + " " + t.scalar_type();
   }
 
   /**
@@ -73,7 +82,7 @@ public final class Tensors {
   public static Tensor fromFloats(float[] data, long... shape) {
     Tensor t = torch.empty(shape, float32Like(null), new MemoryFormatOptional());
     checkCount(t, data.length);
-    new org.bytedeco.javacpp.FloatPointer(t.data_ptr_float()).put(data);
+    new FloatPointer(t.data_ptr_float()).put(data);
     return t;
   }
 
@@ -81,7 +90,7 @@ public final class Tensors {
   public static Tensor fromLongs(long[] data, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), new MemoryFormatOptional());
     checkCount(t, data.length);
-    new org.bytedeco.javacpp.LongPointer(t.data_ptr_long()).put(data);
+    new LongPointer(t.data_ptr_long()).put(data);
     return t;
   }
 
@@ -94,20 +103,20 @@ public final class Tensors {
 
   /** The values of {@code t} (any device, dtype, strides) as float32, in row-major order. */
   public static float[] toFloats(Tensor t) {
-    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+    try (PointerScope scope = new PointerScope()) {
       Tensor host = t.detach().to(torch.ScalarType.Float).cpu().contiguous();
       float[] out = new float[(int) host.numel()];
-      new org.bytedeco.javacpp.FloatPointer(host.data_ptr_float()).get(out);
+      new FloatPointer(host.data_ptr_float()).get(out);
       return out;
     }
   }
 
   /** The values of an integer tensor as longs, in row-major order. */
   public static long[] toLongs(Tensor t) {
-    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+    try (PointerScope scope = new PointerScope()) {
       Tensor host = t.detach().to(torch.ScalarType.Long).cpu().contiguous();
       long[] out = new long[(int) host.numel()];
-      new org.bytedeco.javacpp.LongPointer(host.data_ptr_long()).get(out);
+      new LongPointer(host.data_ptr_long()).get(out);
       return out;
     }
   }
@@ -115,10 +124,10 @@ public final class Tensors {
   private static final long CHUNK = 64L << 20;
 
   /** Writes the float32 values of {@code t} (any device, any strides), little-endian. */
-  public static void write(Tensor t, java.nio.channels.WritableByteChannel out) throws java.io.IOException {
-    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+  public static void write(Tensor t, WritableByteChannel out) throws IOException {
+    try (PointerScope scope = new PointerScope()) {
       Tensor host = t.to(torch.ScalarType.Float).cpu().contiguous();
-      org.bytedeco.javacpp.BytePointer bytes = new org.bytedeco.javacpp.BytePointer(host.data_ptr_float());
+      BytePointer bytes = new BytePointer(host.data_ptr_float());
       long total = host.numel() * 4;
       for (long offset = 0; offset < total; offset += CHUNK) {
         ByteBuffer buffer = bytes.position(offset).limit(Math.min(total, offset + CHUNK)).asByteBuffer();
@@ -130,18 +139,18 @@ public final class Tensors {
   }
 
   /** Reads exactly numel(t) little-endian float32 values into the contiguous CPU tensor {@code t}. */
-  public static void read(Tensor t, java.nio.channels.ReadableByteChannel in) throws java.io.IOException {
+  public static void read(Tensor t, ReadableByteChannel in) throws IOException {
     if (t.is_cuda() || !t.is_contiguous()) {
       throw new IllegalArgumentException("read() fills a contiguous CPU tensor, got " + describe(t));
     }
-    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-      org.bytedeco.javacpp.BytePointer bytes = new org.bytedeco.javacpp.BytePointer(t.data_ptr_float());
+    try (PointerScope scope = new PointerScope()) {
+      BytePointer bytes = new BytePointer(t.data_ptr_float());
       long total = t.numel() * 4;
       for (long offset = 0; offset < total; offset += CHUNK) {
         ByteBuffer buffer = bytes.position(offset).limit(Math.min(total, offset + CHUNK)).asByteBuffer();
         while (buffer.hasRemaining()) {
           if (in.read(buffer) < 0) {
-            throw new java.io.EOFException("end of data after " + (offset + buffer.position()) + " of " + total + " bytes");
+            throw new EOFException("end of data after " + (offset + buffer.position()) + " of " + total + " bytes");
           }
         }
       }

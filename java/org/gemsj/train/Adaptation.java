@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.Lora;
 import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.ParamFile;
 import org.gemsj.model.Params;
 import org.gemsj.optim.GemsConfig;
 import org.gemsj.optim.GemsOptimizer;
@@ -178,7 +179,7 @@ public final class Adaptation {
     encoderOptimizer.save(dir.resolve("encoder-optimizer.bin"));
     decoderOptimizer.save(dir.resolve("decoder-optimizer.bin"));
     if (!adapters.isEmpty()) {
-      org.gemsj.model.ParamFile.write(dir.resolve("lora.bin"), lora.asMap());
+      ParamFile.write(dir.resolve("lora.bin"), lora.asMap());
     }
   }
 
@@ -186,7 +187,7 @@ public final class Adaptation {
     encoderOptimizer.load(dir.resolve("encoder-optimizer.bin"));
     decoderOptimizer.load(dir.resolve("decoder-optimizer.bin"));
     if (!adapters.isEmpty()) {
-      Params saved = org.gemsj.model.ParamFile.read(dir.resolve("lora.bin"));
+      Params saved = ParamFile.read(dir.resolve("lora.bin"));
       try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
         for (String n : lora.names()) {
           lora.get(n).copy_(saved.get(n));

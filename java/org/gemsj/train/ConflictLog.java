@@ -1,5 +1,6 @@
 package org.gemsj.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class ConflictLog implements AutoCloseable {
     return entries;
   }
 
-  private static Map<String, Double> doubles(com.fasterxml.jackson.databind.JsonNode node) {
+  private static Map<String, Double> doubles(JsonNode node) {
     Map<String, Double> out = new LinkedHashMap<>();
     node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble()));
     return out;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.Backbone;
@@ -94,7 +95,7 @@ public final class NullSpaceEstimator {
     Map<String, Tensor> bases = new LinkedHashMap<>();
     for (String name : encoder.targetedNames()) {
       try (PointerScope scope = new PointerScope()) {
-        Tensor c = moments.get(name).div(new org.bytedeco.pytorch.Scalar(tokens[0]));
+        Tensor c = moments.get(name).div(new Scalar(tokens[0]));
         try (NullSpace.Split split = NullSpace.split(c, NullSpace.Rule.ENERGY, energy, 0.05)) {
           bases.put(name, Tensors.keep(split.protectedBasis().contiguous().clone()));
         }

@@ -1,6 +1,7 @@
 package org.gemsj.train;
 
 import java.nio.file.Path;
+import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.optim.Decomposition;
 import org.gemsj.optim.GateMode;
@@ -129,14 +130,14 @@ public record TrainConfig(
       throw new IllegalArgumentException("need --history >= 1, --decoder-layers >= 1, --decoder-width >= 1 "
           + "(or the default), --decoder-heads >= 1, --decoder-ffn >= 1");
     }
-    if ((model.itemPrior() || model.transitionPrior()) && model.ids() != org.gemsj.model.ItemIds.Scheme.ATOMIC) {
+    if ((model.itemPrior() || model.transitionPrior()) && model.ids() != ItemIds.Scheme.ATOMIC) {
       throw new IllegalArgumentException("--item-prior " + (model.transitionPrior() ? "transitions" : "popularity")
           + " needs --ids atomic (semantic ids have no per-item logit): pass --item-prior none");
     }
-    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && model.levels() < 1) {
+    if (model.ids() == ItemIds.Scheme.SEMANTIC && model.levels() < 1) {
       throw new IllegalArgumentException("--levels must be >= 1 for semantic ids, got " + model.levels());
     }
-    if (model.ids() == org.gemsj.model.ItemIds.Scheme.SEMANTIC && model.codebook() < 2) {
+    if (model.ids() == ItemIds.Scheme.SEMANTIC && model.codebook() < 2) {
       throw new IllegalArgumentException("--codebook must be >= 2 for semantic ids, got " + model.codebook());
     }
   }

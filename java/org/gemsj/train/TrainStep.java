@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.data.Example;
 import org.gemsj.model.GenerativeModel;
@@ -81,8 +83,8 @@ public final class TrainStep {
       loss = l.item_double();
       l.backward();
       enter(Phase.ENCODER_BACKWARD);
-      enc.states().backward(states.grad(), new org.bytedeco.pytorch.BoolOptional(), false,
-          new org.bytedeco.pytorch.TensorArrayRefOptional());
+      enc.states().backward(states.grad(), new BoolOptional(), false,
+          new TensorArrayRefOptional());
     }
     enter(Phase.GRADIENTS);
     Map<String, Tensor> grads = new HashMap<>();

@@ -13,10 +13,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -81,13 +83,13 @@ public final class Trainer {
 
   /** Receives this run's progress events (replaces the previous listener); call before {@link #run}. */
   public Trainer listener(TrainListener listener) {
-    this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    this.listener = Objects.requireNonNull(listener, "listener");
     return this;
   }
 
   /** Where the progress bar is drawn (stderr by default; a service may pass a discarding stream). */
   public Trainer progressTo(PrintStream progress) {
-    this.progress = java.util.Objects.requireNonNull(progress, "progress");
+    this.progress = Objects.requireNonNull(progress, "progress");
     return this;
   }
 
@@ -256,7 +258,7 @@ public final class Trainer {
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
         logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
             report.gateSearch(), report.gateRec(), report.lr(), rate, seconds,
-            org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0,
+            Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0,
             report.gateSearchMin(), report.gateSearchMax(), report.referenceGateSearch()));
         listener.step(t, config.steps(), search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1], rate,
             seconds);
