@@ -12,15 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobServiceGrpc;
 import org.gemsj.serve.proto.JobState;
 import org.gemsj.serve.proto.SubmitJobRequest;
-import org.gemsj.serve.proto.WatchJobRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,8 +50,8 @@ class DataConfinementTest {
 
       String leakId = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(leak, 2)).build())
           .getJob().getId();
-      List<JobEvent> leakEvents = watch(jobs, leakId);
-      Job leaked = last(leakEvents);
+      List<JobEvent> leakEvents = ServeFixtures.watch(jobs, leakId);
+      Job leaked = ServeFixtures.last(leakEvents);
       assertEquals(JobState.JOB_STATE_FAILED, leaked.getState(), leaked.getReason());
       assertTrue(leaked.getReason().contains("items.jsonl resolves outside the data roots [" + rootAlias + "]"),
           leaked.getReason());
@@ -69,7 +66,7 @@ class DataConfinementTest {
       Files.move(swap, aside);
       Path link = Files.createSymbolicLink(root.resolve("swap.tmp"), outsideShop);
       Files.move(link, swap, StandardCopyOption.ATOMIC_MOVE); // a worker starts in seconds; this takes microseconds
-      Job swapped = last(watch(jobs, swapId));
+      Job swapped = ServeFixtures.last(ServeFixtures.watch(jobs, swapId));
       assertEquals(JobState.JOB_STATE_FAILED, swapped.getState(), "trained on data outside the roots: "
           + swapped.getReason());
       assertTrue(swapped.getReason().contains("resolves outside the data roots"), swapped.getReason());
@@ -80,7 +77,7 @@ class DataConfinementTest {
       Files.copy(outsideShop.resolve("events.jsonl"), bad.resolve("events.jsonl"));
       String badId = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(bad, 2)).build())
           .getJob().getId();
-      Job failed = last(watch(jobs, badId));
+      Job failed = ServeFixtures.last(ServeFixtures.watch(jobs, badId));
       assertEquals(JobState.JOB_STATE_FAILED, failed.getState());
       assertTrue(failed.getReason().contains("errors; the first: items.jsonl:1: field 'id'"), failed.getReason());
 
@@ -100,16 +97,5 @@ class DataConfinementTest {
         SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(Path.of(path), 2)).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     return e.getStatus().getDescription();
-  }
-
-  private static List<JobEvent> watch(JobServiceGrpc.JobServiceBlockingStub jobs, String id) {
-    List<JobEvent> events = new ArrayList<>();
-    jobs.withDeadlineAfter(180, TimeUnit.SECONDS).watchJob(WatchJobRequest.newBuilder().setJobId(id).build())
-        .forEachRemaining(events::add);
-    return events;
-  }
-
-  private static Job last(List<JobEvent> events) {
-    return events.get(events.size() - 1).getSnapshot();
   }
 }

@@ -9,16 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.gemsj.eval.MetricsJson;
 import org.gemsj.serve.proto.Job;
-import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobServiceGrpc;
 import org.gemsj.serve.proto.JobState;
 import org.gemsj.serve.proto.SubmitJobRequest;
-import org.gemsj.serve.proto.WatchJobRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +35,7 @@ class JobDirectoryOwnershipTest {
       ManagedChannel ch = ServeFixtures.channel(server.port());
       var jobs = JobServiceGrpc.newBlockingStub(ch);
       id = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(data, 2)).build()).getJob().getId();
-      assertEquals(JobState.JOB_STATE_SUCCEEDED, last(watch(jobs, id)).getState());
+      assertEquals(JobState.JOB_STATE_SUCCEEDED, ServeFixtures.last(ServeFixtures.watch(jobs, id)).getState());
       // item 12: a 0-byte state.json is no checkpoint (it was listed as "step 0")
       Path state = server.runner().outDir(id).resolve("checkpoint").resolve("state.json");
       byte[] saved = Files.readAllBytes(state);
@@ -73,22 +69,11 @@ class JobDirectoryOwnershipTest {
       String next = jobs.submitJob(SubmitJobRequest.newBuilder().setSpec(ServeFixtures.tinySpec(data, 2)).build())
           .getJob().getId();
       assertEquals("j-000001", next);
-      Job refused = last(watch(jobs, next));
+      Job refused = ServeFixtures.last(ServeFixtures.watch(jobs, next));
       assertEquals(JobState.JOB_STATE_FAILED, refused.getState());
       assertTrue(refused.getReason().contains("belongs to another job"), refused.getReason());
       assertTrue(!Files.exists(foreign.resolve("out")), "a worker ran in the foreign directory");
       ch.shutdownNow();
     }
-  }
-
-  private static List<JobEvent> watch(JobServiceGrpc.JobServiceBlockingStub jobs, String id) {
-    List<JobEvent> events = new ArrayList<>();
-    jobs.withDeadlineAfter(180, TimeUnit.SECONDS).watchJob(WatchJobRequest.newBuilder().setJobId(id).build())
-        .forEachRemaining(events::add);
-    return events;
-  }
-
-  private static Job last(List<JobEvent> events) {
-    return events.get(events.size() - 1).getSnapshot();
   }
 }

@@ -4,10 +4,16 @@ import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.serve.proto.Job;
+import org.gemsj.serve.proto.JobEvent;
+import org.gemsj.serve.proto.JobServiceGrpc;
 import org.gemsj.serve.proto.JobSpec;
+import org.gemsj.serve.proto.WatchJobRequest;
 
 /** What the serve tests share: a tiny dataset, a tiny job spec, server configs, a client. */
 final class ServeFixtures {
@@ -35,6 +41,19 @@ final class ServeFixtures {
   static ServerConfig config(Path dataDir, Path dataRoot, Duration cancelGrace) {
     return new ServerConfig("127.0.0.1", 0, dataDir, List.of(dataRoot), List.of(TOKEN), false, null, null, Map.of(),
         new JobRunner.Options(1, 3, cancelGrace, 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+  }
+
+  /** Every event of a job's watch, from its current state to its final one. */
+  static List<JobEvent> watch(JobServiceGrpc.JobServiceBlockingStub jobs, String id) {
+    List<JobEvent> events = new ArrayList<>();
+    jobs.withDeadlineAfter(180, TimeUnit.SECONDS).watchJob(WatchJobRequest.newBuilder().setJobId(id).build())
+        .forEachRemaining(events::add);
+    return events;
+  }
+
+  /** The job as a watch's last event shows it. */
+  static Job last(List<JobEvent> events) {
+    return events.get(events.size() - 1).getSnapshot();
   }
 
   static ManagedChannel channel(int port) throws Exception {
