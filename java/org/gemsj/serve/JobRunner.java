@@ -159,7 +159,7 @@ public final class JobRunner implements AutoCloseable {
     Path owner = jobDir(id).resolve(OWNER);
     if (!Files.exists(owner)) { // its run is there (it has a checkpoint); a server from before the owner file
       try {
-        AtomicFiles.write(owner, JSON.writeValueAsBytes(Map.of("id", id, "created_ms", job.getCreatedMs())));
+        writeOwner(job);
       } catch (IOException e) {
         throw new IllegalStateException("cannot write " + owner + ": " + e.getMessage(), e);
       }
@@ -334,7 +334,6 @@ public final class JobRunner implements AutoCloseable {
    */
   private void claimJobDirectory(Job job) throws IOException {
     Path dir = jobDir(job.getId()), owner = dir.resolve(OWNER);
-    Map<String, Object> me = Map.of("id", job.getId(), "created_ms", job.getCreatedMs());
     if (Files.isRegularFile(owner)) {
       var saved = JSON.readTree(owner.toFile());
       if (!saved.path("id").asText().equals(job.getId()) || saved.path("created_ms").asLong() != job.getCreatedMs()) {
@@ -347,8 +346,14 @@ public final class JobRunner implements AutoCloseable {
       // a job launched before has its own run there (a server from before the owner file); a new one does not
       throw new IOException(dir + " holds a run but no " + OWNER + ": refusing to adopt it");
     }
-    Files.createDirectories(dir);
-    AtomicFiles.write(owner, JSON.writeValueAsBytes(me));
+    writeOwner(job);
+  }
+
+  /** The job's {@link #OWNER} file: its id and creation time, the one format claim and resume write. */
+  private void writeOwner(Job job) throws IOException {
+    Files.createDirectories(jobDir(job.getId()));
+    AtomicFiles.write(jobDir(job.getId()).resolve(OWNER),
+        JSON.writeValueAsBytes(Map.of("id", job.getId(), "created_ms", job.getCreatedMs())));
   }
 
   private void recover() throws SQLException {
