@@ -37,6 +37,7 @@ import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.RecommendRequest;
 import org.gemsj.serve.proto.SearchQuery;
 import org.gemsj.serve.proto.SearchRequest;
+import org.gemsj.train.TrainDefaults;
 
 /**
  * Inference latency and throughput at several numbers of concurrent clients, over gRPC (a
@@ -212,7 +213,7 @@ public final class ServeBenchmark {
   public static Path demoModel(Path work) throws IOException {
     Path data = work.resolve("data"), model = work.resolve("model");
     SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
-    var base = ModelFactory.Options.defaults(Backbone.MINILM);
+    var base = TrainDefaults.model(Backbone.MINILM);
     var options = new ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
         base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
         false, true); // the demo's sizes

@@ -1,9 +1,7 @@
 package org.gemsj.cli;
 
 import java.io.IOException;
-import java.util.List;
 import org.gemsj.nativeops.NativeLibrary;
-import org.gemsj.train.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,11 +25,6 @@ public final class GemsCli implements Runnable {
   public static void main(String[] args) {
     NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
     System.exit(commandLine().execute(args));
-  }
-
-  /** `gems train ARGS`'s configuration, checked as the command checks it, touching no file (TrainCommand#configOf). */
-  public static TrainConfig trainConfig(List<String> trainArgs) throws Exception {
-    return TrainCommand.configOf(trainArgs);
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.gemsj.study.Study;
 import org.gemsj.study.StudyBudget;
 import org.gemsj.study.StudyMethod;
+import org.gemsj.study.StudyOverrides;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,18 +46,22 @@ final class StudyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> overrides = new LinkedHashMap<>();
-    put(overrides, "--steps", steps);
-    put(overrides, "--batch-size", batchSize);
-    put(overrides, "--max-tokens", maxTokens);
-    put(overrides, "--history", history);
-    put(overrides, "--eval-every", evalEvery);
-    put(overrides, "--valid-limit", validLimit);
-    put(overrides, "--refresh", refresh);
-    overrides.putAll(TrainOptionOverrides.parse(sets));
-    Study.Options options = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
+    Map<String, String> options = new LinkedHashMap<>(); // the budget overrides as `gems train` options
+    put(options, "--steps", steps);
+    put(options, "--batch-size", batchSize);
+    put(options, "--max-tokens", maxTokens);
+    put(options, "--history", history);
+    put(options, "--eval-every", evalEvery);
+    put(options, "--valid-limit", validLimit);
+    put(options, "--refresh", refresh);
+    options.putAll(TrainOptionOverrides.parse(sets));
+    List<String> described = new ArrayList<>();
+    options.forEach((k, v) -> described.add(k + " " + v));
+    StudyOverrides overrides = options.isEmpty() ? StudyOverrides.NONE
+        : new StudyOverrides(String.join(" ", described), TrainOptionOverrides.settings(options));
+    Study.Options study = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
         methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir, jobs);
-    Study.Outcome outcome = new Study(options, System.out).run();
+    Study.Outcome outcome = new Study(study, System.out).run();
     System.out.println("study: wrote " + outcome.studyJson() + ", " + outcome.studyMd() + " and the plots");
     if (!outcome.failed().isEmpty()) {
       System.out.println("study: " + outcome.failed().size() + " run(s) failed: " + String.join("; ", outcome.failed()));

@@ -1,16 +1,19 @@
 package org.gemsj.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import org.gemsj.train.TrainSettings;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The study's {@code --set NAME=VALUE} arguments as `gems train` options ("lr=1e-4" -> "--lr", "1e-4"),
- * checked against `gems train`'s own options before any run starts, so a typo fails in a second
- * and not after an hour of runs.
+ * The study's {@code --set NAME=VALUE} arguments as `gems train` options ("lr=1e-4" -> "--lr", "1e-4")
+ * and the settings they give, checked against `gems train`'s own options before any run starts, so
+ * a typo fails in a second and not after an hour of runs.
  */
 final class TrainOptionOverrides {
   /** Options the study sets for each run itself: a --set of these would break the study's bookkeeping. */
@@ -41,5 +44,18 @@ final class TrainOptionOverrides {
       out.put(option.longestName(), s.substring(eq + 1));
     }
     return out;
+  }
+
+  /**
+   * The settings that {@code options} (option -> value, as {@link #parse} returns them) give, as
+   * `gems train` parses them: a bad value fails here, before any run starts.
+   */
+  static Consumer<TrainSettings<?>> settings(Map<String, String> options) {
+    List<String> args = new ArrayList<>();
+    options.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    return TrainCommand.settingsOf(args);
   }
 }

@@ -25,11 +25,6 @@ public final class ModelFactory {
     public Options {
       input = input == null ? ModelInputs.Format.TITLES : input;
     }
-
-    public static Options defaults(Backbone backbone) {
-      return new Options(backbone, ItemIds.Scheme.ATOMIC, 3, 16, 1, 0, 6, 1024, 64, 20, ModelInputs.Format.ITEMS,
-          true, true);
-    }
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.JobServiceGrpc;
+import org.gemsj.worker.WorkerLauncher;
 
 /**
  * `gems serve`: JobService, InferenceService, grpc.health.v1 and server reflection on one port,

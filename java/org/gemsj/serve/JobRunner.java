@@ -21,6 +21,7 @@ import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobState;
 import org.gemsj.train.RunDirectory;
+import org.gemsj.worker.WorkerLauncher;
 
 /**
  * Runs queued jobs in worker processes, first in first out, at most {@code maxRunning} at a time,
@@ -179,25 +180,26 @@ public final class JobRunner implements AutoCloseable {
     String id = job.getId();
     Path out = outDir(id);
     OptionalLong checkpoint = checkpointStep(id);
-    List<String> args = new ArrayList<>(checkpoint.isPresent()
-        ? List.of("train", "--resume", out.toString())
-        : JobSpecs.trainArgs(job.getSpec(), out, dataDir.resolve("cache")));
-    for (Path root : dataRoots) { // checked again by the worker when it opens the files, not only at submit
-      args.add("--data-root");
-      args.add(root.toString());
-    }
     Process process;
+    long steps;
     try {
       claimJobDirectory(job);
-      process = launcher.start(args, jobDir(id));
-    } catch (IOException e) {
+      // the data roots go with the worker: it checks them again as it opens each file, not only at submit
+      if (checkpoint.isPresent()) {
+        process = launcher.startResume(out, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
+      } else {
+        process = launcher.startFresh(JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache")), 0, dataRoots,
+            jobDir(id), ProcessBuilder.Redirect.PIPE);
+      }
+      steps = run(id).readConfig().steps();
+    } catch (IOException | IllegalArgumentException e) { // a spec queued by an older server may fail today's checks
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),
           null);
       return;
     }
     Running r;
     try {
-      r = new Running(id, process, new LogTailer(run(id).trainLog(), JobSpecs.totalSteps(job.getSpec())),
+      r = new Running(id, process, new LogTailer(run(id).trainLog(), steps),
           new OutputPump("gems-worker-" + id, process.getInputStream(), jobDir(id).resolve("worker.log"),
               line -> logLine(id, line)));
     } catch (IOException e) {

@@ -1,28 +1,44 @@
 package org.gemsj.serve;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.gemsj.cli.GemsCli;
+import java.util.stream.Collectors;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.model.ItemIds;
+import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
 import org.gemsj.serve.proto.JobSpec;
-import picocli.CommandLine;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.TrainDefaults;
+import org.gemsj.train.TrainMethod;
+import org.gemsj.train.TrainSettings;
 
 /**
- * Checks a {@link JobSpec} and turns it into `gems train` options. Every error names the spec
+ * Checks a {@link JobSpec} and turns it into the run's {@link TrainConfig}. Every error names the spec
  * field. The output and cache directories are never taken from the spec: the server chooses them.
  */
 public final class JobSpecs {
-  private static final Set<String> METHODS = Set.of("gems", "galore", "lora", "full");
-  private static final Set<String> BACKBONES = Set.of("minilm", "bge-small");
-  private static final Set<String> IDS = Set.of("atomic", "semantic");
-  private static final Set<String> DECOMPOSITIONS = Set.of("reference", "complementary");
-  private static final Set<String> GATES = Set.of("reference", "running");
+  // the values each enum takes, as the CLI spells them
+  private static final Set<String> METHODS = names(TrainMethod.values(), m -> m.cliName);
+  private static final Set<String> BACKBONES = names(Backbone.values(), b -> b.cliName);
+  private static final Set<String> IDS = names(ItemIds.Scheme.values(), s -> s.name().toLowerCase(Locale.ROOT));
+  private static final Set<String> DECOMPOSITIONS = names(Decomposition.values(), d -> d.cliName);
+  private static final Set<String> GATES = names(GateMode.values(), g -> g.cliName);
 
   private JobSpecs() {}
+
+  private static <E> Set<String> names(E[] values, Function<E, String> name) {
+    return Arrays.stream(values).map(name).collect(Collectors.toUnmodifiableSet());
+  }
 
   /** Validates {@code spec}; returns it with dataset_path replaced by its real path. */
   public static JobSpec validate(JobSpec spec, DataRoots roots) {
@@ -55,8 +71,9 @@ public final class JobSpecs {
     if (spec.getDecoderWidth() > 0 && spec.getDecoderHeads() > 0 && spec.getDecoderWidth() % spec.getDecoderHeads() != 0) {
       throw new SpecException("spec.decoder_width", "must be a multiple of decoder_heads (" + spec.getDecoderHeads() + ")");
     }
-    if (spec.getDecoderWidth() > 0 && spec.getDecoderHeads() == 0 && spec.getDecoderWidth() % 6 != 0) {
-      throw new SpecException("spec.decoder_width", "must be a multiple of the default 6 decoder heads");
+    if (spec.getDecoderWidth() > 0 && spec.getDecoderHeads() == 0 && spec.getDecoderWidth() % TrainDefaults.DECODER_HEADS != 0) {
+      throw new SpecException("spec.decoder_width", "must be a multiple of the default " + TrainDefaults.DECODER_HEADS
+          + " decoder heads");
     }
     JobSpec checked = spec.toBuilder().setDatasetPath(data.toString()).build();
     checkAsTheTrainerWould(checked);
@@ -64,69 +81,57 @@ public final class JobSpecs {
   }
 
   /**
-   * The worker's own checks, run at submit on the arguments it would get (one validation for the
-   * CLI and the server): a spec that passes the ranges above but that `gems train` refuses
+   * The trainer's own checks, run at submit on the config the worker would get (one validation
+   * for the CLI and the server): a spec that passes the ranges above but that the trainer refuses
    * (batch_size 1, max_tokens 4, lora with no_null_space, ...) is INVALID_ARGUMENT now, not a
    * FAILED job later. The field is the first option the message names.
    */
   private static void checkAsTheTrainerWould(JobSpec spec) {
-    List<String> args = trainArgs(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"));
     try {
-      GemsCli.trainConfig(args.subList(1, args.size())); // without the "train" command name
-    } catch (IllegalArgumentException | CommandLine.ParameterException e) {
+      config(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"));
+    } catch (IllegalArgumentException e) {
       Matcher flag = Pattern.compile("--([a-z][a-z-]*)").matcher(e.getMessage());
       String field = flag.find() ? "spec." + flag.group(1).replace('-', '_') : "spec";
       throw new SpecException(field, e.getMessage());
-    } catch (Exception e) {
-      throw new SpecException("spec", "cannot be checked: " + e.getMessage());
     }
   }
 
-  /** The `gems train` arguments of a validated spec (a fresh run into {@code out}). */
-  public static List<String> trainArgs(JobSpec spec, Path out, Path cacheDir) {
-    List<String> a = new ArrayList<>(List.of("train", "--data", spec.getDatasetPath(), "--out", out.toString(),
-        "--cache-dir", cacheDir.toString(), "--overwrite"));
-    text(a, "--method", spec.getMethod());
-    text(a, "--backbone", spec.getBackbone());
-    text(a, "--ids", spec.getIds());
-    num(a, "--steps", spec.getSteps());
-    num(a, "--batch-size", spec.getBatchSize());
+  /**
+   * The run configuration of a validated spec: a fresh run into {@code out}; fields left at 0 or
+   * empty take the trainer's defaults ({@link TrainSettings}).
+   */
+  public static TrainConfig config(JobSpec spec, Path out, Path cacheDir) {
+    TrainConfig.Builder b = TrainConfig.builder(Path.of(spec.getDatasetPath()), out).cacheDir(cacheDir);
+    text(spec.getMethod(), b::method);
+    text(spec.getBackbone(), b::backbone);
+    text(spec.getIds(), b::ids);
+    num(spec.getSteps(), b::steps);
+    num(spec.getBatchSize(), b::batchSize);
     if (spec.hasSeed()) {
-      a.add("--seed");
-      a.add(Long.toString(spec.getSeed()));
+      b.seed(spec.getSeed());
     }
-    dbl(a, "--lr", spec.getLr());
-    dbl(a, "--decoder-lr", spec.getDecoderLr());
-    num(a, "--rank-shared", spec.getRankShared());
-    num(a, "--rank-task", spec.getRankTask());
-    num(a, "--refresh", spec.getRefresh());
-    if (spec.getNoNullSpace()) {
-      a.add("--no-null-space");
-    }
-    if (spec.getSingleSubspace()) {
-      a.add("--single-subspace");
-    }
-    text(a, "--decomposition", spec.getDecomposition());
-    text(a, "--gates", spec.getGates());
-    num(a, "--lora-rank", spec.getLoraRank());
-    num(a, "--history", spec.getHistory());
-    num(a, "--max-tokens", spec.getMaxTokens());
-    num(a, "--decoder-layers", spec.getDecoderLayers());
-    num(a, "--decoder-width", spec.getDecoderWidth());
-    num(a, "--decoder-heads", spec.getDecoderHeads());
-    num(a, "--decoder-ffn", spec.getDecoderFfn());
-    num(a, "--eval-every", spec.getEvalEvery());
-    num(a, "--patience", spec.getPatience());
-    num(a, "--checkpoint-every", spec.getCheckpointEvery());
-    num(a, "--valid-limit", spec.getValidLimit());
-    num(a, "--levels", spec.getLevels());
-    num(a, "--codebook", spec.getCodebook());
-    return a;
-  }
-
-  /** Steps the run will take when it goes the whole way (the `gems train` default when 0). */
-  public static long totalSteps(JobSpec spec) {
-    return spec.getSteps() > 0 ? spec.getSteps() : 1000;
+    rate(spec.getLr(), b::lr);
+    rate(spec.getDecoderLr(), b::decoderLr);
+    num(spec.getRankShared(), b::rankShared);
+    num(spec.getRankTask(), b::rankTask);
+    num(spec.getRefresh(), b::refreshInterval);
+    b.noNullSpace(spec.getNoNullSpace()).singleSubspace(spec.getSingleSubspace());
+    text(spec.getDecomposition(), b::decomposition);
+    text(spec.getGates(), b::gates);
+    num(spec.getLoraRank(), b::loraRank);
+    num(spec.getHistory(), b::historyLength);
+    num(spec.getMaxTokens(), b::maxTokens);
+    num(spec.getDecoderLayers(), b::decoderLayers);
+    num(spec.getDecoderWidth(), b::decoderWidth);
+    num(spec.getDecoderHeads(), b::decoderHeads);
+    num(spec.getDecoderFfn(), b::decoderFfn);
+    num(spec.getEvalEvery(), b::evalEvery);
+    num(spec.getPatience(), b::patience);
+    num(spec.getCheckpointEvery(), b::checkpointEvery);
+    num(spec.getValidLimit(), b::validLimit);
+    num(spec.getLevels(), b::levels);
+    num(spec.getCodebook(), b::codebook);
+    return b.config();
   }
 
   private static void oneOf(String field, String v, Set<String> allowed) {
@@ -147,24 +152,21 @@ public final class JobSpecs {
     }
   }
 
-  private static void text(List<String> a, String flag, String v) {
+  private static void text(String v, Consumer<String> setter) {
     if (!v.isEmpty()) {
-      a.add(flag);
-      a.add(v);
+      setter.accept(v);
     }
   }
 
-  private static void num(List<String> a, String flag, long v) {
+  private static void num(int v, IntConsumer setter) {
     if (v > 0) {
-      a.add(flag);
-      a.add(Long.toString(v));
+      setter.accept(v);
     }
   }
 
-  private static void dbl(List<String> a, String flag, double v) {
+  private static void rate(double v, DoubleConsumer setter) {
     if (v > 0) {
-      a.add(flag);
-      a.add(Double.toString(v));
+      setter.accept(v);
     }
   }
 }

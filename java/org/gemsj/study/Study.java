@@ -2,6 +2,7 @@ package org.gemsj.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,6 +12,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +27,8 @@ import org.gemsj.io.AtomicFiles;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelStore;
 import org.gemsj.train.RunDirectory;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.worker.WorkerLauncher;
 
 /**
  * Runs the quality study: for each seed, each method trains at the same budget in its own JVM
@@ -35,17 +40,26 @@ import org.gemsj.train.RunDirectory;
 public final class Study {
   static final String RUN_RECORD = "study_run.json";
   static final String RUN_OUTPUT = "train.log";
+  /**
+   * Each run computes on one thread and the study runs several at once: on a small shared machine,
+   * multi-threaded libtorch/OpenBLAS runs that compete for cores spin-wait and slow down
+   * several-fold, while single-threaded runs side by side keep every core busy (docs/RESULTS.md).
+   * The study's own heap and stack settings apply to its runs too.
+   */
+  private static final WorkerLauncher WORKERS = WorkerLauncher.ofCurrentJvm(WorkerLauncher.currentMemoryOptions())
+      .withEnvironment(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "1", "OMP_WAIT_POLICY", "PASSIVE"));
 
-  /** One run of the plan, with the `gems train` arguments it was (or will be) trained with. */
-  private record Planned(StudyMethod method, long seed, Path dir, List<String> args) {}
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** One run of the plan, with the configuration it was (or will be) trained with. */
+  private record Planned(StudyMethod method, long seed, Path dir, TrainConfig config) {}
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
   /**
-   * @param overrides `gems train` options that replace the budget's (e.g. "--steps" -> "50")
+   * @param overrides settings that replace the budget's in every run
    * @param backbone "minilm" or "bge-small"
+   * @param cacheDir null: the trainer's default
    */
   public record Options(Path data, Path out, int seeds, long firstSeed, StudyBudget budget,
-      Map<String, String> overrides, List<StudyMethod> methods, String backbone, Path cacheDir, int jobs) {
+      StudyOverrides overrides, List<StudyMethod> methods, String backbone, Path cacheDir, int jobs) {
     public Options {
       if (seeds < 1) {
         throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
@@ -79,18 +93,18 @@ public final class Study {
   public Outcome run() throws IOException, InterruptedException {
     Dataset dataset = Dataset.load(o.data()); // a bad dataset fails here, before any run
     Files.createDirectories(o.out());
-    int history = Integer.parseInt(o.budget().option("--history", o.overrides()));
-    int maxTokens = Integer.parseInt(o.budget().option("--max-tokens", o.overrides()));
-    List<Planned> plan = new ArrayList<>();
+    List<Planned> plan = new ArrayList<>(); // every config is checked here, before any run starts
     for (long seed : o.seedList()) { // seed-major: a partial study holds every method of its first seeds
       for (StudyMethod m : o.methods()) {
         Path dir = o.out().resolve("runs").resolve(m.slug()).resolve("seed-" + seed);
-        plan.add(new Planned(m, seed, dir, trainArgs(m, seed, dir)));
+        plan.add(new Planned(m, seed, dir, config(m, seed, dir)));
       }
     }
+    int history = plan.get(0).config().model().historyLength();
+    int maxTokens = plan.get(0).config().model().maxTokens();
     Map<Path, Double> earlier = new LinkedHashMap<>(); // checked before any run starts: a mismatch fails at once
     for (Planned p : plan) {
-      Double seconds = finishedEarlier(p.dir(), p.args());
+      Double seconds = finishedEarlier(p.dir(), p.config());
       if (seconds != null) {
         earlier.put(p.dir(), seconds);
       }
@@ -106,10 +120,10 @@ public final class Study {
         if (seconds != null) {
           log.printf("study: %s: finished earlier, reused (%d/%d)%n", what, done.incrementAndGet(), plan.size());
         } else {
-          Double before = interruptedEarlier(p.dir(), p.args());
+          Double before = interruptedEarlier(p.dir(), p.config());
           log.printf("study: %s: %s (%s elapsed; output in %s)%n", what, before == null ? "training"
               : "resuming from its checkpoint", minutes(System.nanoTime() - started), p.dir().resolve(RUN_OUTPUT));
-          seconds = train(p.dir(), p.args(), before);
+          seconds = train(p, before);
           log.printf("study: %s: %s (%d/%d done, %s elapsed)%n", what, seconds == null ? "FAILED"
               : String.format("finished in %.0f s", seconds), done.incrementAndGet(), plan.size(),
               minutes(System.nanoTime() - started));
@@ -159,78 +173,85 @@ public final class Study {
         }
       }
     }
-    StudyReport report = new StudyReport(o, dataset, split, runs, reference, failed,
+    StudyReport report = new StudyReport(o, plan.get(0).config(), dataset, split, runs, reference, failed,
         (System.nanoTime() - started) / 1e9);
     return report.write();
   }
 
   /**
    * Wall seconds of a run that finished in an earlier invocation, or null. A finished run trained
-   * with other options (another budget, --set, dataset) is refused rather than mixed into the report.
+   * with other settings (another budget, --set, dataset) is refused rather than mixed into the report.
    */
-  private static Double finishedEarlier(Path dir, List<String> args) throws IOException {
+  private static Double finishedEarlier(Path dir, TrainConfig planned) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
-    if (!Files.exists(record) || !Files.exists(new RunDirectory(dir).metrics())) {
+    RunDirectory run = new RunDirectory(dir);
+    if (!Files.exists(record) || !Files.exists(run.metrics())) {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());
     if (n.path("exit_code").asInt(-1) != 0) {
       return null;
     }
-    List<String> earlier = new ArrayList<>();
-    n.path("train_args").forEach(a -> earlier.add(a.asText()));
-    if (!sameOptions(earlier, args)) {
+    List<String> differences = differences(run.readConfig(), planned);
+    if (!differences.isEmpty()) {
       throw new IllegalArgumentException(dir + " holds a finished run trained with other options ("
-          + String.join(" ", earlier) + "; this study would use " + String.join(" ", args)
-          + "): give another --out, or delete that directory to retrain it");
+          + String.join("; ", differences) + "): give another --out, or delete that directory to retrain it");
     }
     return n.path("wall_seconds").asDouble();
   }
 
   /**
-   * Wall seconds so far of a run that an earlier invocation started with the same arguments but
+   * Wall seconds so far of a run that an earlier invocation started with the same settings but
    * did not finish (stopped or killed) and that left a checkpoint to resume; null otherwise.
    */
-  private static Double interruptedEarlier(Path dir, List<String> args) throws IOException {
+  private static Double interruptedEarlier(Path dir, TrainConfig planned) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
-    if (!Files.exists(record) || new RunDirectory(dir).checkpointStep().isEmpty()) {
+    RunDirectory run = new RunDirectory(dir);
+    if (!Files.exists(record) || run.checkpointStep().isEmpty()) {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());
-    List<String> earlier = new ArrayList<>();
-    n.path("train_args").forEach(a -> earlier.add(a.asText()));
-    return sameOptions(earlier, args) ? n.path("wall_seconds").asDouble(0) : null;
+    return differences(run.readConfig(), planned).isEmpty() ? n.path("wall_seconds").asDouble(0) : null;
   }
 
   /**
-   * Whether two `gems train` argument lists set the same options to the same values, in any
-   * order (a flag followed by a token that is no flag takes it as its value).
+   * The settings in which a run's saved configuration differs from the planned one, as
+   * "lr 5.0E-5 there, 0.001 in this study"; empty when they are the same run.
    */
-  static boolean sameOptions(List<String> a, List<String> b) {
-    return options(a).equals(options(b));
-  }
-
-  private static Map<String, String> options(List<String> args) {
-    Map<String, String> out = new HashMap<>();
-    for (int i = 0; i < args.size(); i++) {
-      String flag = args.get(i);
-      boolean valued = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
-      out.put(flag, valued ? args.get(++i) : "");
-    }
+  static List<String> differences(TrainConfig saved, TrainConfig planned) {
+    List<String> out = new ArrayList<>();
+    differences("", JSON.valueToTree(saved), JSON.valueToTree(planned), out);
     return out;
   }
 
-  /** The `gems train` arguments of one run. */
-  private List<String> trainArgs(StudyMethod m, long seed, Path dir) {
-    List<String> args = new ArrayList<>(List.of("--data", o.data().toString(), "--out", dir.toString(), "--overwrite",
-        "--seed", Long.toString(seed), "--backbone", o.backbone(),
-        "--conflict-every", Integer.toString(o.budget().conflictEvery)));
-    if (o.cacheDir() != null) {
-      args.addAll(List.of("--cache-dir", o.cacheDir().toString()));
+  private static void differences(String prefix, JsonNode there, JsonNode here, List<String> out) {
+    Set<String> names = new TreeSet<>();
+    there.fieldNames().forEachRemaining(names::add);
+    here.fieldNames().forEachRemaining(names::add);
+    for (String name : names) {
+      JsonNode a = there.path(name), b = here.path(name);
+      if (a.isObject() && b.isObject()) {
+        differences(prefix + name + ".", a, b, out);
+      } else if (!a.equals(b)) {
+        out.add(prefix + name + " " + a + " there, " + b + " in this study");
+      }
     }
-    args.addAll(m.trainArgs());
-    args.addAll(o.budget().trainArgs(o.overrides()));
-    return args;
+  }
+
+  /** The configuration of one run: the budget, then the method, then the overrides. */
+  private TrainConfig config(StudyMethod m, long seed, Path dir) {
+    TrainConfig.Builder b = TrainConfig.builder(o.data(), dir).seed(seed).backbone(o.backbone());
+    if (o.cacheDir() != null) {
+      b.cacheDir(o.cacheDir());
+    }
+    o.budget().preset.applyTo(b);
+    m.settings().accept(b);
+    o.overrides().settings().accept(b);
+    try {
+      return b.config();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(m.name() + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -239,26 +260,53 @@ public final class Study {
    * the run starts, so a study killed mid-run resumes that run next time (the time of a segment
    * cut short by the kill is not counted; metrics.json's train_seconds is).
    */
-  private Double train(Path dir, List<String> args, Double before) throws IOException, InterruptedException {
+  private Double train(Planned p, Double before) throws IOException, InterruptedException {
+    Path dir = p.dir();
     Files.createDirectories(dir);
     double earlier = before == null ? 0 : before;
-    writeRecord(dir, args, null, earlier);
-    List<String> launch = before == null ? args : List.of("--resume", dir.toString(),
-        "--conflict-every", Integer.toString(o.budget().conflictEvery));
-    RunLauncher.Outcome r = RunLauncher.train(launch, dir.resolve(RUN_OUTPUT), before != null);
-    writeRecord(dir, args, r.exitCode(), earlier + r.wallSeconds());
-    return r.exitCode() == 0 ? earlier + r.wallSeconds() : null;
+    writeRecord(p, null, earlier);
+    File output = dir.resolve(RUN_OUTPUT).toFile();
+    int conflictEvery = o.budget().conflictEvery;
+    long start = System.nanoTime();
+    Process process = before == null
+        ? WORKERS.startFresh(p.config(), conflictEvery, List.of(), dir, ProcessBuilder.Redirect.to(output))
+        : WORKERS.startResume(dir, conflictEvery, List.of(), dir, ProcessBuilder.Redirect.appendTo(output));
+    int code = waitFor(process);
+    double seconds = earlier + (System.nanoTime() - start) / 1e9;
+    writeRecord(p, code, seconds);
+    return code == 0 ? seconds : null;
   }
 
-  private static void writeRecord(Path dir, List<String> args, Integer exitCode, double wallSeconds)
-      throws IOException {
+  /**
+   * The exit status of a run's worker. The worker dies with the study: on the study's own exit (a
+   * shutdown hook) and when the study stops its runs (another one failed, an interrupt).
+   */
+  private static int waitFor(Process p) throws InterruptedException {
+    Thread reaper = new Thread(p::destroy);
+    Runtime.getRuntime().addShutdownHook(reaper);
+    try {
+      return p.waitFor();
+    } catch (InterruptedException e) {
+      p.destroy();
+      throw e;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(reaper);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running already
+      }
+    }
+  }
+
+  private static void writeRecord(Planned p, Integer exitCode, double wallSeconds) throws IOException {
     Map<String, Object> record = new LinkedHashMap<>();
     if (exitCode != null) {
       record.put("exit_code", exitCode);
     }
     record.put("wall_seconds", wallSeconds);
-    record.put("train_args", args);
-    AtomicFiles.write(dir.resolve(RUN_RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+    record.put("method", p.method().name()); // the settings are in the run's train_config.json
+    record.put("seed", p.seed());
+    AtomicFiles.write(p.dir().resolve(RUN_RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
   }
 
   private static String minutes(long nanos) {

@@ -1,12 +1,17 @@
 package org.gemsj.study;
 
 import java.util.List;
+import java.util.function.Consumer;
+import org.gemsj.optim.Decomposition;
+import org.gemsj.optim.GateMode;
+import org.gemsj.train.TrainMethod;
+import org.gemsj.train.TrainSettings;
 
 /**
- * A method as written on the command line ("gems --no-null-space") and the `gems train` options
- * that select it; {@code slug} names its run directories.
+ * A method as written on the command line ("gems --no-null-space") and the settings that select
+ * it; {@code slug} names its run directories.
  */
-public record StudyMethod(String name, List<String> trainArgs) {
+public record StudyMethod(String name, Consumer<TrainSettings<?>> settings) {
   /**
    * The methods the study compares, GEMS first (the reference of every difference): the method
    * with the reference code's subspaces and gates, then the complementary decomposition alone and
@@ -15,17 +20,22 @@ public record StudyMethod(String name, List<String> trainArgs) {
    * a finished run means.
    */
   public static final List<StudyMethod> ALL = List.of(
-      new StudyMethod("gems", List.of("--method", "gems", "--decomposition", "reference", "--gates", "reference")),
-      new StudyMethod("gems --decomposition complementary", List.of("--method", "gems", "--decomposition",
-          "complementary", "--gates", "reference")),
-      new StudyMethod("gems --decomposition complementary --gates running", List.of("--method", "gems",
-          "--decomposition", "complementary", "--gates", "running")),
-      new StudyMethod("gems --no-null-space", List.of("--method", "gems", "--no-null-space", "--decomposition",
-          "reference", "--gates", "reference")),
-      new StudyMethod("gems --single-subspace", List.of("--method", "gems", "--single-subspace")),
-      new StudyMethod("galore", List.of("--method", "galore")),
-      new StudyMethod("lora", List.of("--method", "lora")),
-      new StudyMethod("full", List.of("--method", "full")));
+      gems("gems", Decomposition.REFERENCE, GateMode.REFERENCE, b -> {}),
+      gems("gems --decomposition complementary", Decomposition.COMPLEMENTARY, GateMode.REFERENCE, b -> {}),
+      gems("gems --decomposition complementary --gates running", Decomposition.COMPLEMENTARY, GateMode.RUNNING,
+          b -> {}),
+      gems("gems --no-null-space", Decomposition.REFERENCE, GateMode.REFERENCE, b -> b.noNullSpace(true)),
+      gems("gems --single-subspace", Decomposition.REFERENCE, GateMode.REFERENCE, b -> b.singleSubspace(true)),
+      new StudyMethod("galore", b -> b.method(TrainMethod.GALORE)),
+      new StudyMethod("lora", b -> b.method(TrainMethod.LORA)),
+      new StudyMethod("full", b -> b.method(TrainMethod.FULL)));
+
+  private static StudyMethod gems(String name, Decomposition d, GateMode g, Consumer<TrainSettings<?>> ablation) {
+    return new StudyMethod(name, b -> {
+      b.method(TrainMethod.GEMS).decomposition(d).gates(g);
+      ablation.accept(b);
+    });
+  }
 
   public String slug() {
     return name.replace(" --", "-").replace(' ', '-');

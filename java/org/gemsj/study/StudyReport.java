@@ -16,6 +16,7 @@ import org.gemsj.data.SplitData;
 import org.gemsj.data.Task;
 import org.gemsj.eval.RankingMetrics;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.train.TrainConfig;
 
 /**
  * Aggregates the study's runs over seeds and writes OUT/study.json (every number), OUT/study.md
@@ -28,6 +29,8 @@ final class StudyReport {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Study.Options o;
+  /** The settings the budget gives every run (the first run's configuration). */
+  private final TrainConfig budget;
   private final Dataset dataset;
   private final SplitData split;
   private final Map<StudyMethod, List<RunRecord>> runs;
@@ -38,9 +41,10 @@ final class StudyReport {
   private final Map<StudyMethod, ConflictAnalysis> conflict = new LinkedHashMap<>();
   private final Map<StudyMethod, ConflictAnalysis> rawConflict = new LinkedHashMap<>();
 
-  StudyReport(Study.Options o, Dataset dataset, SplitData split, Map<StudyMethod, List<RunRecord>> runs,
-      Retention.Reference reference, List<String> failed, double seconds) {
+  StudyReport(Study.Options o, TrainConfig budget, Dataset dataset, SplitData split,
+      Map<StudyMethod, List<RunRecord>> runs, Retention.Reference reference, List<String> failed, double seconds) {
     this.o = o;
+    this.budget = budget;
     this.dataset = dataset;
     this.split = split;
     this.runs = runs;
@@ -126,11 +130,34 @@ final class StudyReport {
 
   // ---- study.json
 
+  /** The budget's settings, which every run shares (the methods set the others). */
+  private Map<String, Object> budgetSettings() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("steps", budget.steps());
+    m.put("batch_size", budget.batchSize());
+    m.put("max_tokens", budget.model().maxTokens());
+    m.put("history", budget.model().historyLength());
+    m.put("eval_every", budget.evalEvery());
+    m.put("valid_limit", budget.validLimit());
+    m.put("refresh", budget.refreshInterval());
+    m.put("checkpoint_every", budget.checkpointEvery());
+    m.put("conflict_every", o.budget().conflictEvery);
+    return m;
+  }
+
+  private String budgetText() {
+    StringBuilder text = new StringBuilder();
+    budgetSettings().forEach((k, v) -> text.append(text.length() == 0 ? "" : ", ").append(k.replace('_', ' '))
+        .append(' ').append(v));
+    return text + (o.overrides().description().isEmpty() ? "" : "; " + o.overrides().description());
+  }
+
   private Map<String, Object> json() {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("data", o.data().toString());
     root.put("budget", o.budget().cliName());
-    root.put("train_options", o.budget().trainArgs(o.overrides()));
+    root.put("budget_settings", budgetSettings());
+    root.put("overrides", o.overrides().description());
     root.put("backbone", o.backbone());
     root.put("seeds", o.seedList());
     root.put("study_seconds", seconds);
@@ -295,7 +322,7 @@ final class StudyReport {
     md.append(String.format("Data `%s` (%d items; %d train / %d valid / %d test examples); budget `%s` (`%s`); "
         + "backbone %s; seeds %s; %.0f min.%n%n", o.data(), dataset.items().size(), split.train().size(),
         split.valid().size(), split.test().size(), o.budget().cliName(),
-        String.join(" ", o.budget().trainArgs(o.overrides())), o.backbone(), o.seedList(), seconds / 60));
+        budgetText(), o.backbone(), o.seedList(), seconds / 60));
     if (!failed.isEmpty()) {
       md.append("**Failed runs** (left out of every table): ").append(String.join("; ", failed)).append("\n\n");
     }

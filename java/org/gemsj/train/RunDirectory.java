@@ -2,6 +2,7 @@ package org.gemsj.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,11 +22,30 @@ import org.gemsj.io.AtomicFiles;
  * report read it, all through this type.
  */
 public record RunDirectory(Path root) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .findAndRegisterModules();
 
   /** The configuration the run started with (what --resume continues). */
   public Path config() {
     return root.resolve("train_config.json");
+  }
+
+  /** The configuration the run was started with; IOException when OUT holds no run. */
+  public TrainConfig readConfig() throws IOException {
+    if (!Files.isRegularFile(config())) {
+      throw new IOException(root + " holds no training run to resume (" + config().getFileName() + " is missing)");
+    }
+    return JSON.readValue(config().toFile(), TrainConfig.class);
+  }
+
+  /** Writes the run's configuration (atomically): a fresh run's first file, what a worker or --resume runs. */
+  public void writeConfig(TrainConfig config) throws IOException {
+    AtomicFiles.write(config(), JSON.writeValueAsBytes(config));
+  }
+
+  /** What a worker process is asked to do with this run ({@code worker.WorkerRequest}), written by its parent. */
+  public Path workerRequest() {
+    return root.resolve("worker.json");
   }
 
   /** The latest checkpoint, replaced whole ({@link AtomicFiles#replaceDirectory}). */

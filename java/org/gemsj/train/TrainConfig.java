@@ -7,8 +7,9 @@ import org.gemsj.optim.Decomposition;
 import org.gemsj.optim.GateMode;
 
 /**
- * One training run's settings. {@link #name()} is the method as written on the command line
- * (with ablation flags), used in metrics.json.
+ * One training run's settings, as OUT/train_config.json holds them. Built by {@link #builder}
+ * ({@link TrainSettings}, where the defaults live) and checked by {@link #check()}. {@link
+ * #name()} is the method as written on the command line (with ablation flags), used in metrics.json.
  *
  * @param lr peak learning rate of the encoder (cosine schedule with warmup)
  * @param decoderLr peak learning rate of the fresh decoder
@@ -58,6 +59,23 @@ public record TrainConfig(
   public TrainConfig {
     decomposition = decomposition == null ? Decomposition.REFERENCE : decomposition; // runs saved before the option
     gates = gates == null ? GateMode.REFERENCE : gates;
+  }
+
+  /** The settings of a new run on {@code data} writing into {@code out}, each at its default. */
+  public static Builder builder(Path data, Path out) {
+    return new Builder(data, out);
+  }
+
+  /** {@link TrainSettings} on its own, for callers that only need the config. */
+  public static final class Builder extends TrainSettings<Builder> {
+    private Builder(Path data, Path out) {
+      super(data, out);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
   }
 
   public String name() {

@@ -133,13 +133,8 @@ public final class Trainer {
 
   /** The config a run in {@code out} was started with (for --resume). */
   public static TrainConfig savedConfig(Path out) throws IOException {
-    Path file = new RunDirectory(out).config();
-    if (!Files.isRegularFile(file)) {
-      throw new IOException(out + " holds no training run to resume (" + file.getFileName() + " is missing)");
-    }
-    return JSON.readValue(file.toFile(), TrainConfig.class);
+    return new RunDirectory(out).readConfig();
   }
-
 
   /**
    * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
@@ -173,7 +168,7 @@ public final class Trainer {
         AtomicFiles.deleteTree(f); // only with --overwrite is there anything to delete
         AtomicFiles.deleteTree(old(f));
       }
-      AtomicFiles.write(run.config(), JSON.writeValueAsBytes(config));
+      run.writeConfig(config);
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());

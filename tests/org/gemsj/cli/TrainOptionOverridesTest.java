@@ -2,11 +2,13 @@ package org.gemsj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.gemsj.study.StudyBudget;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.TrainPreset;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -15,15 +17,21 @@ class TrainOptionOverridesTest {
   void setsBecomeTrainOptionsThatTrainParses() {
     Map<String, String> o = TrainOptionOverrides.parse(List.of("lr=1e-4", "--null-space-energy=0.99", "steps=40"));
     assertEquals(Map.of("--lr", "1e-4", "--null-space-energy", "0.99", "--steps", "40"), o);
-    // the budget's own --steps gives way; the result is what `gems train` itself accepts
-    List<String> args = new ArrayList<>(List.of("--data", "d", "--out", "o"));
-    args.addAll(StudyBudget.SMALL.trainArgs(o));
-    TrainCommand train = new TrainCommand();
-    new CommandLine(train).parseArgs(args.toArray(String[]::new));
-    assertEquals(1e-4, train.lr, 0);
-    assertEquals(0.99, train.nullSpaceEnergy, 0);
-    assertEquals(40, train.steps);
-    assertEquals(32, train.maxTokens); // untouched budget option
+    // the budget's own steps give way; the result is what `gems train` itself makes of the options
+    TrainConfig.Builder b = TrainPreset.SMALL.applyTo(TrainConfig.builder(Path.of("d"), Path.of("o")));
+    TrainOptionOverrides.settings(o).accept(b);
+    TrainConfig c = b.config();
+    assertEquals(1e-4, c.lr(), 0);
+    assertEquals(0.99, c.nullSpaceEnergy(), 0);
+    assertEquals(40, c.steps());
+    assertEquals(32, c.model().maxTokens()); // untouched budget setting
+    // only the options given are set: a method's own settings (here an ablation flag) stay
+    TrainConfig.Builder ablation = TrainConfig.builder(Path.of("d"), Path.of("o")).noNullSpace(true);
+    TrainOptionOverrides.settings(o).accept(ablation);
+    assertTrue(ablation.config().noNullSpace());
+    CommandLine.ParameterException bad = assertThrows(CommandLine.ParameterException.class,
+        () -> TrainOptionOverrides.settings(Map.of("--steps", "many")));
+    assertTrue(bad.getMessage().contains("--steps"), bad.getMessage());
   }
 
   @Test

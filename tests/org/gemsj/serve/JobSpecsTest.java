@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.gemsj.optim.Decomposition;
 import org.gemsj.serve.proto.JobSpec;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.TrainDefaults;
+import org.gemsj.train.TrainMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,15 +30,21 @@ class JobSpecsTest {
   }
 
   @Test
-  void acceptsADatasetInsideTheRootAndMapsFieldsToTrainOptions() throws Exception {
+  void acceptsADatasetInsideTheRootAndMapsFieldsToTheConfig() throws Exception {
     JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setMethod("gems").setSteps(7)
         .setSeed(0).setLr(1e-4).setNoNullSpace(true).build(), roots());
     Path real = dir.resolve("root/shop").toRealPath();
     assertEquals(real.toString(), spec.getDatasetPath());
-    List<String> args = JobSpecs.trainArgs(spec, dir.resolve("out"), dir.resolve("cache"));
-    assertEquals(List.of("train", "--data", real.toString(), "--out", dir.resolve("out").toString(), "--cache-dir",
-        dir.resolve("cache").toString(), "--overwrite", "--method", "gems", "--steps", "7", "--seed", "0", "--lr",
-        "1.0E-4", "--no-null-space"), args);
+    TrainConfig config = JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache"));
+    // the fields given, and the trainer's defaults for the rest: the same config `gems train` makes of them
+    TrainConfig expected = TrainConfig.builder(real, dir.resolve("out")).cacheDir(dir.resolve("cache"))
+        .method(TrainMethod.GEMS).steps(7).seed(0).lr(1e-4).noNullSpace(true).config();
+    assertEquals(expected, config);
+    assertEquals(7, config.steps());
+    assertEquals(0, config.seed());
+    assertEquals(1e-4, config.lr(), 0);
+    assertTrue(config.noNullSpace());
+    assertEquals(TrainDefaults.BATCH_SIZE, config.batchSize()); // 0 in the spec: the default
   }
 
   @Test
@@ -66,10 +76,9 @@ class JobSpecsTest {
   void passesTheDecompositionOn() throws Exception {
     JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setDecomposition("complementary")
         .build(), roots());
-    List<String> args = JobSpecs.trainArgs(spec, dir.resolve("out"), dir.resolve("cache"));
-    int at = args.indexOf("--decomposition");
-    assertTrue(at > 0 && args.get(at + 1).equals("complementary"), args.toString());
+    assertEquals(Decomposition.COMPLEMENTARY,
+        JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache")).decomposition());
     JobSpec plain = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").build(), roots());
-    assertTrue(!JobSpecs.trainArgs(plain, dir.resolve("out"), dir.resolve("cache")).contains("--decomposition"));
+    assertEquals(Decomposition.REFERENCE, JobSpecs.config(plain, dir.resolve("out"), dir.resolve("cache")).decomposition());
   }
 }

@@ -21,6 +21,7 @@ import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ParamFile;
 import org.gemsj.model.Params;
+import org.gemsj.train.TrainDefaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,7 @@ class ModelChecksTest {
   void namedModelsAreCheckedAtStartInOneLine() throws Exception {
     Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
     Path good = dir.resolve("good");
-    try (GenerativeModel m = ModelFactory.build(ModelFactory.Options.defaults(Backbone.MINILM),
+    try (GenerativeModel m = ModelFactory.build(TrainDefaults.model(Backbone.MINILM),
         Dataset.load(data).items(), 3, dir.resolve("cache")).model()) {
       ModelStore.save(m, good);
     }

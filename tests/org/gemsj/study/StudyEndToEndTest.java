@@ -11,9 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.eval.MetricsJson;
 import org.gemsj.eval.RankingMetrics;
@@ -33,8 +31,8 @@ class StudyEndToEndTest {
     Path data = dir.resolve("data"), out = dir.resolve("study");
     SyntheticData.generate(data, 11, new SyntheticData.Options(60, 30, 8));
     // 10 steps: the small budget probes conflict at steps 1 and 10, and the applied series leaves out step 1
-    Map<String, String> tiny = Map.of("--steps", "10", "--batch-size", "8", "--max-tokens", "16", "--history", "2",
-        "--eval-every", "5", "--valid-limit", "10", "--refresh", "2");
+    StudyOverrides tiny = new StudyOverrides("tiny", b -> b.steps(10).batchSize(8).maxTokens(16).historyLength(2)
+        .evalEvery(5).validLimit(10).refreshInterval(2));
     Study.Options options = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, tiny,
         StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
     Study.Outcome first = new Study(options, System.out).run();
@@ -102,8 +100,10 @@ class StudyEndToEndTest {
     assertEquals(2, org.gemsj.train.ConflictLog.read(cut.resolve(org.gemsj.train.ConflictLog.FILE_NAME)).size());
 
     // the same OUT with other options (a --set lr=...) is refused before any run starts, and nothing is touched
-    Map<String, String> otherLr = new HashMap<>(tiny);
-    otherLr.put("--lr", "1e-3");
+    StudyOverrides otherLr = new StudyOverrides("tiny --lr 1e-3", b -> {
+      tiny.settings().accept(b);
+      b.lr(1e-3);
+    });
     Path metrics = out.resolve("runs/gems/seed-5").resolve(MetricsJson.FILE_NAME);
     long modified = Files.getLastModifiedTime(metrics).toMillis();
     Study.Options changed = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, otherLr,
@@ -111,7 +111,7 @@ class StudyEndToEndTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Study(changed, System.out).run());
     assertTrue(e.getMessage().contains("runs/gems/seed-5 holds a finished run trained with other options")
-        && e.getMessage().contains("--lr 1e-3"), e.getMessage());
+        && e.getMessage().contains("lr 5.0E-5 there, 0.001 in this study"), e.getMessage());
     assertEquals(modified, Files.getLastModifiedTime(metrics).toMillis());
   }
 

@@ -1,0 +1,80 @@
+package org.gemsj.worker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.gemsj.io.FileConfinement;
+import org.gemsj.nativeops.NativeLibrary;
+import org.gemsj.train.RunDirectory;
+import org.gemsj.train.TrainConfig;
+import org.gemsj.train.Trainer;
+import org.gemsj.train.TrainingStopped;
+
+/**
+ * The training process the job server and the study start ({@link WorkerLauncher}): it runs the
+ * run in OUT, the one argument, from OUT/train_config.json as its parent wrote it and
+ * OUT/worker.json ({@link WorkerRequest}). Log and progress go to stdout.
+ *
+ * <p>The parent keeps the worker's stdin open and never writes to it; end of input means the
+ * parent died (the kernel closes the pipe even on kill -9), and the worker exits instead of
+ * training on unwatched. Exiting runs the JVM's shutdown hooks, so the run checkpoints on the way
+ * out as on SIGTERM ({@link SignalStop}).
+ *
+ * <p>Exit status: 0 when the run finished or was stopped by a signal, {@link #BAD_INPUT} after
+ * bad input (one line, "gems train: ...", as the CLI prints it), {@link #ORPHANED} when the
+ * parent went away.
+ */
+public final class TrainWorker {
+  /** Exit status after the parent went away (as after SIGTERM). */
+  public static final int ORPHANED = 143;
+  /** Exit status after bad input (a setting, a dataset), as `gems train`'s. */
+  public static final int BAD_INPUT = 2;
+
+  private TrainWorker() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: TrainWorker OUT (a run directory holding train_config.json and worker.json)");
+      System.exit(BAD_INPUT);
+    }
+    watchParent();
+    NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
+    try {
+      run(Path.of(args[0]));
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("gems train: " + e.getMessage());
+      System.exit(BAD_INPUT);
+    }
+    System.exit(0);
+  }
+
+  private static void run(Path out) throws Exception {
+    RunDirectory run = new RunDirectory(out);
+    WorkerRequest request = WorkerRequest.read(run);
+    TrainConfig saved = run.readConfig();
+    TrainConfig config = request.resume() ? saved.relocated(out) : saved;
+    config.check();
+    Trainer trainer = new Trainer(config, System.out).probeConflict(request.conflictEvery())
+        .confineTo(request.dataRoots().isEmpty() ? FileConfinement.NONE : FileConfinement.within(request.dataRoots()));
+    try {
+      SignalStop.run(trainer, request.resume(), true);
+    } catch (TrainingStopped stopped) {
+      // the trainer logged how to resume; the JVM exits with the signal's status
+    }
+  }
+
+  private static void watchParent() {
+    Thread watch = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // the parent writes nothing; any byte is ignored
+        }
+      } catch (IOException e) {
+        // a broken pipe means the same as end of input
+      }
+      System.err.println("gems worker: the parent process is gone; stopping");
+      System.exit(ORPHANED);
+    }, "gems-parent-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+}

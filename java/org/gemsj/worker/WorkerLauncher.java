@@ -1,0 +1,101 @@
+package org.gemsj.worker;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.gemsj.train.RunDirectory;
+import org.gemsj.train.TrainConfig;
+
+/**
+ * Starts {@link TrainWorker}s: child JVMs on this JVM's java binary and class path, so a native
+ * crash in training ends that run, not the job server or the study, and a run's peak memory is
+ * its own. The one place that knows a worker's command line and environment.
+ */
+public final class WorkerLauncher {
+  private final String java;
+  private final String classPath;
+  private final List<String> jvmOptions;
+  private final Map<String, String> environment;
+
+  public WorkerLauncher(String java, String classPath, List<String> jvmOptions, Map<String, String> environment) {
+    this.java = java;
+    this.classPath = classPath;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** Workers on this JVM's java binary and class path, with {@code jvmOptions} (e.g. -Xmx8g). */
+  public static WorkerLauncher ofCurrentJvm(List<String> jvmOptions) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new WorkerLauncher(java, System.getProperty("java.class.path"), jvmOptions, Map.of());
+  }
+
+  /** This JVM's own heap and stack settings (-Xmx, -Xms, -Xss), for workers that should have the same. */
+  public static List<String> currentMemoryOptions() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Xms")).toList();
+  }
+
+  /** This launcher with {@code variables} added to the workers' environment. */
+  public WorkerLauncher withEnvironment(Map<String, String> variables) {
+    Map<String, String> merged = new LinkedHashMap<>(environment);
+    merged.putAll(variables);
+    return new WorkerLauncher(java, classPath, jvmOptions, merged);
+  }
+
+  /**
+   * Starts a fresh run of {@code config} (into {@code config.out()}, replacing an earlier run's
+   * files there): writes its train_config.json, then starts the worker.
+   */
+  public Process startFresh(TrainConfig config, int conflictEvery, List<Path> dataRoots, Path workingDir,
+      ProcessBuilder.Redirect output) throws IOException {
+    RunDirectory run = new RunDirectory(config.out());
+    Files.createDirectories(run.root());
+    run.writeConfig(config);
+    return start(run, new WorkerRequest(false, conflictEvery, dataRoots), workingDir, output);
+  }
+
+  /** Continues the run in {@code out} from its checkpoint, with the settings it started with. */
+  public Process startResume(Path out, int conflictEvery, List<Path> dataRoots, Path workingDir,
+      ProcessBuilder.Redirect output) throws IOException {
+    RunDirectory run = new RunDirectory(out);
+    run.readConfig(); // a clear error here, not in the worker's log
+    return start(run, new WorkerRequest(true, conflictEvery, dataRoots), workingDir, output);
+  }
+
+  private Process start(RunDirectory run, WorkerRequest request, Path workingDir, ProcessBuilder.Redirect output)
+      throws IOException {
+    request.write(run);
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.add("-Xss4m"); // as the tests and ./gems: deep encoder graphs in autograd
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(classPath);
+    command.add(TrainWorker.class.getName());
+    command.add(run.root().toString());
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
+        .redirectOutput(output);
+    pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE"); // see README: spinning OpenMP threads
+    pb.environment().putAll(environment);
+    return pb.start(); // stdin stays a pipe the parent never writes to: its end tells the worker the parent died
+  }
+
+  /**
+   * The process {@code pid} if it is still alive and is a worker of a run inside {@code dir} (its
+   * command line names both), so a reused pid is never mistaken for a worker.
+   */
+  public static Optional<ProcessHandle> liveWorker(long pid, Path dir) {
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> {
+      String cmd = p.info().commandLine().orElse("");
+      return cmd.contains(TrainWorker.class.getName()) && cmd.contains(dir.toString() + File.separator);
+    });
+  }
+}
