@@ -180,7 +180,8 @@ public final class Study {
 
   /**
    * Wall seconds of a run that finished in an earlier invocation, or null. A finished run trained
-   * with other settings (another budget, --set, dataset) is refused rather than mixed into the report.
+   * with other settings (another budget, --set, dataset) is refused rather than mixed into the report;
+   * a study directory that was moved keeps its runs.
    */
   private static Double finishedEarlier(Path dir, TrainConfig planned) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
@@ -192,7 +193,7 @@ public final class Study {
     if (n.path("exit_code").asInt(-1) != 0) {
       return null;
     }
-    List<String> differences = differences(run.readConfig(), planned);
+    List<String> differences = differences(run.readConfig().relocated(dir), planned.relocated(dir));
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException(dir + " holds a finished run trained with other options ("
           + String.join("; ", differences) + "): give another --out, or delete that directory to retrain it");
@@ -211,7 +212,8 @@ public final class Study {
       return null;
     }
     JsonNode n = JSON.readTree(record.toFile());
-    return differences(run.readConfig(), planned).isEmpty() ? n.path("wall_seconds").asDouble(0) : null;
+    return differences(run.readConfig().relocated(dir), planned.relocated(dir)).isEmpty()
+        ? n.path("wall_seconds").asDouble(0) : null;
   }
 
   /**

@@ -113,6 +113,14 @@ class StudyEndToEndTest {
     assertTrue(e.getMessage().contains("runs/gems/seed-5 holds a finished run trained with other options")
         && e.getMessage().contains("lr 5.0E-5 there, 0.001 in this study"), e.getMessage());
     assertEquals(modified, Files.getLastModifiedTime(metrics).toMillis());
+
+    // a study directory that was moved keeps its runs: a run is its settings, not its path
+    Path moved = dir.resolve("moved");
+    Files.move(out, moved);
+    ByteArrayOutputStream afterMove = new ByteArrayOutputStream();
+    new Study(new Study.Options(data, moved, 2, 5, StudyBudget.SMALL, tiny, StudyMethod.parse("gems,full"), "minilm",
+        dir.resolve("cache"), 2), new PrintStream(afterMove, true)).run();
+    assertEquals(4, afterMove.toString().split("finished earlier, reused", -1).length - 1, afterMove.toString());
   }
 
   private static List<String> names(JsonNode node) {
