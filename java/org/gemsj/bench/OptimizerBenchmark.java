@@ -15,7 +15,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.nativeops.FusedStep;
 import org.gemsj.nativeops.NativeLibrary;
-import org.gemsj.optim.ComposedStep;
 import org.gemsj.optim.Decomposition;
 import org.gemsj.optim.GemsConfig;
 import org.gemsj.optim.GemsOptimizer;

@@ -14,7 +14,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * than these raw calls; they validate inputs and turn error codes into exceptions.
  */
 @Platform(include = "gems.h", link = "gems", preload = "gems_cuda")
-public final class GemsNative {
+final class GemsNative {
   static {
     NativeLibrary.load();
   }

@@ -5,7 +5,7 @@ import static org.gemsj.testing.Ref.f64;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.pytorch.Tensor;
-import org.gemsj.optim.ComposedStep;
+import org.gemsj.bench.ComposedStep;
 import org.gemsj.testing.StepReference;
 import org.gemsj.torch.Tensors;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package org.gemsj.optim;
+package org.gemsj.bench;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
