@@ -11,17 +11,25 @@ import org.bytedeco.pytorch.Tensor;
 public final class BasisRefresh {
   private BasisRefresh() {}
 
-  /** How the basis is computed. */
+  /** How the basis is computed (the one enum for it: the optimizer's GemsConfig takes it too). */
   public enum Method {
     /** Truncated SVD: exact, costs a full SVD of the gradient. */
     EXACT(GemsNative.GEMS_BASIS_EXACT),
     /** Randomized range finder with subspace iteration: for large matrices. */
-    RANDOMIZED(GemsNative.GEMS_BASIS_RANDOMIZED);
+    RANDOMIZED(GemsNative.GEMS_BASIS_RANDOMIZED),
+    /** EXACT up to min(m, n) = {@value #AUTO_RANDOMIZED_ABOVE}, RANDOMIZED above. */
+    AUTO(-1);
 
+    public static final long AUTO_RANDOMIZED_ABOVE = 1024;
     final int code;
 
     Method(int code) {
       this.code = code;
+    }
+
+    /** The method used for an m x n gradient: AUTO resolved, the others as they are. */
+    public Method forShape(long m, long n) {
+      return this != AUTO ? this : Math.min(m, n) > AUTO_RANDOMIZED_ABOVE ? RANDOMIZED : EXACT;
     }
   }
 
@@ -46,7 +54,7 @@ public final class BasisRefresh {
     try (DoublePointer energy = new DoublePointer(1)) {
       GemsOpException.check(
           GemsNative.gems_refresh_basis(
-              grad, rank, method.code, options.oversample(), options.powerIters(), options.seed(), out, energy));
+              grad, rank, method.forShape(grad.size(0), grad.size(1)).code, options.oversample(), options.powerIters(), options.seed(), out, energy));
       return energy.get();
     }
   }

@@ -1,5 +1,7 @@
 package org.gemsj.optim;
 
+import org.gemsj.nativeops.BasisRefresh;
+
 /**
  * Everything the optimizer is configured with. Defaults are the method's reference values
  * (docs/METHOD.md), except REPROJECT for the moments (see {@link MomentPolicy}).
@@ -31,7 +33,7 @@ public record GemsConfig(
     Gating gating,
     boolean nullSpace,
     MomentPolicy momentPolicy,
-    BasisMethod basisMethod,
+    BasisRefresh.Method basisMethod,
     long seed,
     boolean refreshWarmup,
     Decomposition decomposition) {
@@ -109,7 +111,7 @@ public record GemsConfig(
     private Gating gating = Gating.adaptiveDefault();
     private boolean nullSpace = false;
     private MomentPolicy momentPolicy = MomentPolicy.REPROJECT;
-    private BasisMethod basisMethod = BasisMethod.AUTO;
+    private BasisRefresh.Method basisMethod = BasisRefresh.Method.AUTO;
     private long seed = 0;
     private boolean refreshWarmup = false;
     private Decomposition decomposition = Decomposition.REFERENCE; // until validation compares the two
@@ -126,7 +128,7 @@ public record GemsConfig(
     public Builder gating(Gating v) { gating = v; return this; }
     public Builder nullSpace(boolean v) { nullSpace = v; return this; }
     public Builder momentPolicy(MomentPolicy v) { momentPolicy = v; return this; }
-    public Builder basisMethod(BasisMethod v) { basisMethod = v; return this; }
+    public Builder basisMethod(BasisRefresh.Method v) { basisMethod = v; return this; }
     public Builder seed(long v) { seed = v; return this; }
     public Builder refreshWarmup(boolean v) { refreshWarmup = v; return this; }
     public Builder decomposition(Decomposition v) { decomposition = v; return this; }

@@ -69,9 +69,9 @@ final class SubspaceState {
    * COMPLEMENTARY: {@link ComplementaryBases}; without task subspaces (r_task = 0) it is
    * REFERENCE, i.e. GaLore, since there is nothing for the shared basis to be complementary to.
    */
-  double refresh(Tensor[] grads, Decomposition decomposition, BasisMethod method, MomentPolicy policy, long seed,
+  double refresh(Tensor[] grads, Decomposition decomposition, BasisRefresh.Method method, MomentPolicy policy, long seed,
       double momentFloor) {
-    BasisRefresh.Method how = method.randomizedFor(m, n) ? BasisRefresh.Method.RANDOMIZED : BasisRefresh.Method.EXACT;
+    BasisRefresh.Method how = method.forShape(m, n);
     Tensor[] old = new Tensor[3];
     for (int block = 0; block < 3; block++) {
       if (rank(block) > 0 && policy == MomentPolicy.REPROJECT && refreshes > 0) {

@@ -96,4 +96,21 @@ class BasisRefreshTest {
       assertTrue(gap < 1e-3, method + " subspace differs by " + gap);
     }
   }
+
+  /** AUTO is EXACT up to min(m, n) = 1024 and RANDOMIZED above; a refresh with AUTO is the one it resolves to. */
+  @org.junit.jupiter.api.Test
+  void autoResolvesByTheSmallerSide() {
+    assertEquals(BasisRefresh.Method.EXACT, BasisRefresh.Method.AUTO.forShape(1024, 4096));
+    assertEquals(BasisRefresh.Method.EXACT, BasisRefresh.Method.AUTO.forShape(4096, 1024));
+    assertEquals(BasisRefresh.Method.RANDOMIZED, BasisRefresh.Method.AUTO.forShape(1025, 2000));
+    assertEquals(BasisRefresh.Method.EXACT, BasisRefresh.Method.EXACT.forShape(5000, 5000));
+    assertEquals(BasisRefresh.Method.RANDOMIZED, BasisRefresh.Method.RANDOMIZED.forShape(10, 10));
+    Tensor g = decaying(60, 40);
+    Tensor auto = Tensors.empty(BasisRefresh.basisShape(60, 40, 6), null);
+    Tensor exact = Tensors.empty(BasisRefresh.basisShape(60, 40, 6), null);
+    double eAuto = BasisRefresh.refresh(g, 6, BasisRefresh.Method.AUTO, BasisRefresh.Options.defaults(3), auto);
+    double eExact = BasisRefresh.refresh(g, 6, BasisRefresh.Method.EXACT, BasisRefresh.Options.defaults(3), exact);
+    assertEquals(eExact, eAuto, 0);
+    assertEquals(0, Tensors.norm(auto.sub(exact)), 0);
+  }
 }

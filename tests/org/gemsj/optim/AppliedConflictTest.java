@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.testing.Ref;
 import org.gemsj.torch.Tensors;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class AppliedConflictTest {
     for (Decomposition d : Decomposition.values()) {
       ToyModel model = new ToyModel(31);
       GemsConfig config = GemsConfig.builder().method(Method.GEMS).rankShared(6).rankTask(3).refreshInterval(10)
-          .schedule(GemsOptimizerTest.CONSTANT).basisMethod(BasisMethod.EXACT).nullSpace(true).decomposition(d).build();
+          .schedule(GemsOptimizerTest.CONSTANT).basisMethod(BasisRefresh.Method.EXACT).nullSpace(true).decomposition(d).build();
       GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
       Tensor k1 = Ref.orthonormalColumns(48, 5), k2 = Ref.orthonormalColumns(24, 4);
       opt.setNullBasis("w1", k1);

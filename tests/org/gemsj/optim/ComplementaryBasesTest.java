@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.StringViewOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.testing.Ref;
 import org.gemsj.torch.Tensors;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class ComplementaryBasesTest {
   }
 
   /** Refreshes with the task gradients (either may be null: absent) as the optimizer does. */
-  private static double refresh(SubspaceState s, Tensor gs, Tensor gr, Decomposition d, BasisMethod method) {
+  private static double refresh(SubspaceState s, Tensor gs, Tensor gr, Decomposition d, BasisRefresh.Method method) {
     Tensor shared = gs == null ? gr : gr == null ? gs : gs.mul(new Scalar(0.5)).add(gr.mul(new Scalar(0.5)));
     return s.refresh(new Tensor[] {shared, gs, gr}, d, method, MomentPolicy.REPROJECT, 17, 1);
   }
@@ -104,7 +105,7 @@ class ComplementaryBasesTest {
     "24, 40, 6, 3, EXACT, true", "30, 30, 8, 4, EXACT, true", "48, 32, 6, 3, RANDOMIZED, false",
     "24, 40, 6, 3, RANDOMIZED, true", "200, 120, 16, 8, RANDOMIZED, true", "120, 200, 16, 8, RANDOMIZED, false",
     "20, 12, 10, 8, EXACT, false"})
-  void taskBasesAreOrthogonalToTheSharedOne(long m, long n, long rankShared, long rankTask, BasisMethod method,
+  void taskBasesAreOrthogonalToTheSharedOne(long m, long n, long rankShared, long rankTask, BasisRefresh.Method method,
       boolean withNullSpace) {
     long seed = freshSeed();
     SubspaceState s = state(m, n, rankShared, rankTask, withNullSpace ? Ref.orthonormalColumns(m, m / 4) : null);
@@ -132,7 +133,7 @@ class ComplementaryBasesTest {
     long rankShared = 8;
     SubspaceState s = state(m, n, rankShared, 4, withNullSpace ? Ref.orthonormalColumns(m, 6) : null);
     Tensor gs = randn(m, n), gr = randn(m, n); // independent: S has positive and negative eigenvalues
-    refresh(s, gs, gr, Decomposition.COMPLEMENTARY, BasisMethod.EXACT);
+    refresh(s, gs, gr, Decomposition.COMPLEMENTARY, BasisRefresh.Method.EXACT);
     Tensor hs = shortSide(s, gs), hr = shortSide(s, gr);
     Tensor sym = hs.mm(hr.t()).add(hr.mm(hs.t()));
     double scale = Tensors.norm(sym);
@@ -188,7 +189,7 @@ class ComplementaryBasesTest {
     Tensor hs = x.add(y), hr = x.sub(y);
     Tensor gs = right ? hs.t().contiguous() : hs, gr = right ? hr.t().contiguous() : hr;
     SubspaceState s = state(m, n, 6, 5, null);
-    refresh(s, gs, gr, Decomposition.COMPLEMENTARY, BasisMethod.EXACT);
+    refresh(s, gs, gr, Decomposition.COMPLEMENTARY, BasisRefresh.Method.EXACT);
     Tensor shared = block(s, 0);
     assertEquals(3, nonZeroColumns(shared), "shared directions (seed " + seed + ")");
     Tensor px = projector(f64(q.narrow(1, 0, 3))), py = projector(f64(q.narrow(1, 3, 4)));
@@ -204,7 +205,7 @@ class ComplementaryBasesTest {
 
   @ParameterizedTest(name = "G {0}x{1}, {2}")
   @CsvSource({"48, 32, EXACT", "24, 40, EXACT", "48, 32, RANDOMIZED", "24, 40, RANDOMIZED"})
-  void weakTaskDirectionsStayOrthogonalToTheSharedBasis(long m, long n, BasisMethod method) {
+  void weakTaskDirectionsStayOrthogonalToTheSharedBasis(long m, long n, BasisRefresh.Method method) {
     long seed = freshSeed();
     boolean right = m >= n;
     long small = Math.min(m, n), large = Math.max(m, n);
@@ -228,14 +229,14 @@ class ComplementaryBasesTest {
 
   @ParameterizedTest(name = "G {0}x{1}, {2}")
   @CsvSource({"48, 32, EXACT", "24, 40, EXACT", "36, 36, EXACT", "200, 120, RANDOMIZED", "120, 200, RANDOMIZED"})
-  void identicalTasksGiveTheTopSingularVectorsThenTheNextOnes(long m, long n, BasisMethod method) {
+  void identicalTasksGiveTheTopSingularVectorsThenTheNextOnes(long m, long n, BasisRefresh.Method method) {
     long seed = freshSeed();
     long rankShared = 4, rankTask = 3;
     Tensor g = decaying(m, n);
     SubspaceState s = state(m, n, rankShared, rankTask, null);
     refresh(s, g, g.clone(), Decomposition.COMPLEMENTARY, method);
     Tensor h = shortSide(s, g);
-    double bound = method == BasisMethod.EXACT ? 1e-4 : 1e-2; // randomized: 2 power iterations on a 0.8 decay
+    double bound = method == BasisRefresh.Method.EXACT ? 1e-4 : 1e-2; // randomized: 2 power iterations on a 0.8 decay
     double gap = Tensors.norm(projector(block(s, 0)).sub(projector(singularVectors(h, 0, rankShared))));
     assertTrue(gap < 1e-4, "shared basis vs the top singular vectors: " + gap + " (seed " + seed + ")");
     Tensor next = projector(singularVectors(h, rankShared, rankTask));
@@ -251,7 +252,7 @@ class ComplementaryBasesTest {
     long seed = freshSeed();
     Tensor g = decaying(m, n);
     SubspaceState s = state(m, n, 4, 3, null);
-    refresh(s, g, g.neg(), Decomposition.COMPLEMENTARY, BasisMethod.EXACT);
+    refresh(s, g, g.neg(), Decomposition.COMPLEMENTARY, BasisRefresh.Method.EXACT);
     assertEquals(0.0, Tensors.norm(block(s, 0)), 0.0, "shared block of G_r = -G_s (seed " + seed + ")");
     Tensor top = projector(singularVectors(shortSide(s, g), 0, 3));
     for (int k = 1; k <= 2; k++) {
@@ -262,7 +263,7 @@ class ComplementaryBasesTest {
 
   @ParameterizedTest(name = "G {0}x{1}, {2}")
   @CsvSource({"48, 32, EXACT", "24, 40, EXACT", "48, 32, RANDOMIZED", "24, 40, RANDOMIZED"})
-  void aOneTaskBatchHasGalorersSharedBasis(long m, long n, BasisMethod method) {
+  void aOneTaskBatchHasGalorersSharedBasis(long m, long n, BasisRefresh.Method method) {
     long seed = freshSeed();
     Tensor k = Ref.orthonormalColumns(m, 5);
     Tensor gs = decaying(m, n).add(randn(m, n).mul(new Scalar(1e-3)));
@@ -273,7 +274,7 @@ class ComplementaryBasesTest {
     Tensor own = block(complementary, 1);
     assertTrue(Tensors.norm(block(complementary, 0).t().mm(own)) < 1e-5, "search basis not orthogonal to the shared one");
     assertTrue(block(complementary, 2).equal(own), "the absent task's basis does not follow the present one's");
-    if (method == BasisMethod.EXACT) {
+    if (method == BasisRefresh.Method.EXACT) {
       double gap = Tensors.norm(projector(own).sub(projector(singularVectors(shortSide(complementary, gs), 4, 3))));
       assertTrue(gap < 1e-3, "search basis vs singular vectors 5..7: " + gap + " (seed " + seed + ")");
     }
@@ -289,11 +290,11 @@ class ComplementaryBasesTest {
     long seed = freshSeed();
     SubspaceState s = state(30, 20, 4, 3, null);
     Tensor[] g = relatedTasks(30, 20);
-    refresh(s, g[0], g[1], Decomposition.COMPLEMENTARY, BasisMethod.EXACT);
+    refresh(s, g[0], g[1], Decomposition.COMPLEMENTARY, BasisRefresh.Method.EXACT);
     s.expAvg.copy_(randn(Tensors.shape(s.expAvg)));
     s.expAvgSq.copy_(randn(Tensors.shape(s.expAvgSq)).square());
     Tensor zero = Tensors.zeros(new long[] {30, 20}, null);
-    double captured = refresh(s, zero, zero.clone(), Decomposition.COMPLEMENTARY, BasisMethod.EXACT);
+    double captured = refresh(s, zero, zero.clone(), Decomposition.COMPLEMENTARY, BasisRefresh.Method.EXACT);
     assertEquals(0.0, Tensors.norm(s.basis), 0.0, "basis of zero gradients (seed " + seed + ")");
     assertEquals(0.0, captured);
     assertTrue(Double.isFinite(Tensors.norm(s.expAvg)) && Double.isFinite(Tensors.norm(s.expAvgSq)), "moments not finite");
@@ -304,7 +305,7 @@ class ComplementaryBasesTest {
     for (Method method : new Method[] {Method.GALORE, Method.GEMS}) {
       ToyModel a = new ToyModel(21), b = a.copy();
       GemsConfig.Builder config = GemsConfig.builder().method(method).rankShared(6).rankTask(0).refreshInterval(2)
-          .basisMethod(BasisMethod.RANDOMIZED).seed(3).schedule(GemsOptimizerTest.CONSTANT);
+          .basisMethod(BasisRefresh.Method.RANDOMIZED).seed(3).schedule(GemsOptimizerTest.CONSTANT);
       GemsOptimizer reference = new GemsOptimizer(config.build(), a.targeted(), a.others());
       GemsOptimizer complementary = new GemsOptimizer(config.decomposition(Decomposition.COMPLEMENTARY).build(),
           b.targeted(), b.others());
@@ -317,7 +318,7 @@ class ComplementaryBasesTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({"EXACT", "RANDOMIZED"})
-  void protectedDirectionsNeverMove(BasisMethod method) {
+  void protectedDirectionsNeverMove(BasisRefresh.Method method) {
     ToyModel model = new ToyModel(22);
     ToyModel start = model.copy();
     GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)

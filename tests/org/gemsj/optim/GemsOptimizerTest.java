@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.gemsj.nativeops.BasisRefresh;
 import org.gemsj.testing.GaloreReference;
 import org.gemsj.testing.Ref;
 import org.gemsj.torch.Tensors;
@@ -41,7 +42,7 @@ class GemsOptimizerTest {
     ToyModel model = new ToyModel(11);
     ToyModel start = model.copy();
     GemsConfig config = GemsConfig.builder().method(Method.GEMS).rankShared(6).rankTask(3).refreshInterval(2)
-        .schedule(CONSTANT).momentPolicy(policy).basisMethod(BasisMethod.EXACT).decomposition(decomposition).build();
+        .schedule(CONSTANT).momentPolicy(policy).basisMethod(BasisRefresh.Method.EXACT).decomposition(decomposition).build();
     GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
     boolean reproject = policy == MomentPolicy.REPROJECT;
     GaloreReference ref1 = new GaloreReference(start.w1, 6, 2, 0.02, 1.0, 0.01, 1e-6, reproject);
@@ -71,7 +72,7 @@ class GemsOptimizerTest {
         TaskBatch search = ToyModel.batch(9, 0, 4), rec = ToyModel.batch(9, 1, 6);
         Tensor gs = search.grads().get(st.name), gr = rec.grads().get(st.name);
         double floor = (1 - Math.pow(0.999, 5)) / Math.pow(1 - Math.pow(0.9, 5), 2); // after 5 steps
-        st.refresh(new Tensor[] {gs.mul(Ref.s(0.4)).add(gr.mul(Ref.s(0.6))), gs, gr}, d, BasisMethod.EXACT,
+        st.refresh(new Tensor[] {gs.mul(Ref.s(0.4)).add(gr.mul(Ref.s(0.6))), gs, gr}, d, BasisRefresh.Method.EXACT,
             MomentPolicy.REPROJECT, 3, floor);
         Tensor fresh = f64(st.basis);
         long off = 0;
@@ -134,7 +135,7 @@ class GemsOptimizerTest {
 
   static GemsOptimizer gems(ToyModel model, Decomposition decomposition, GateMode gates) {
     GemsConfig config = GemsConfig.builder().rankShared(6).rankTask(3).refreshInterval(2).nullSpace(true)
-        .basisMethod(BasisMethod.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5)
+        .basisMethod(BasisRefresh.Method.RANDOMIZED).schedule(new LrSchedule(0.02, 2, 8, 0.1)).seed(5)
         .decomposition(decomposition).gating(gates.gating()).build();
     GemsOptimizer opt = new GemsOptimizer(config, model.targeted(), model.others());
     org.bytedeco.pytorch.global.torch.manual_seed(77);
