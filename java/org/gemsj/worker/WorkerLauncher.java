@@ -80,7 +80,7 @@ public final class WorkerLauncher {
     command.add("-cp");
     command.add(classPath);
     command.add(TrainWorker.class.getName());
-    command.add(run.root().toString());
+    command.add(run.root().toAbsolutePath().toString()); // the worker runs in workingDir: a relative OUT would miss
     ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
         .redirectOutput(output);
     pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE"); // see README: spinning OpenMP threads
