@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "kernels.h"
+#include "subspace_adam.h"
 
 namespace {
 
@@ -15,16 +16,11 @@ __global__ void subspace_adam_kernel(gems::SubspaceAdamArgs a, float inv_bc1, fl
   const int64_t total = rows * a.cols;
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
        i += (int64_t)gridDim.x * blockDim.x) {
-    const int64_t row = i / a.cols;
-    const float scale = row < a.rows_sh                 ? a.scale_sh
-                        : row < a.rows_sh + a.rows_task ? a.scale_src
-                                                        : a.scale_rec;
-    const float g = a.grad_proj[i];
-    const float m = a.beta1 * a.exp_avg[i] + (1.0f - a.beta1) * g;
-    const float v = a.beta2 * a.exp_avg_sq[i] + (1.0f - a.beta2) * g * g;
+    float m = a.exp_avg[i], v = a.exp_avg_sq[i];
+    a.grad_proj[i] = gems::subspace_adam_element(a, gems::subspace_row_scale(a, i / a.cols), inv_bc1, inv_sqrt_bc2,
+                                                 a.grad_proj[i], m, v);
     a.exp_avg[i] = m;
     a.exp_avg_sq[i] = v;
-    a.grad_proj[i] = scale * (m * inv_bc1) / (sqrtf(v) * inv_sqrt_bc2 + a.eps);
   }
 }
 

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels.h"
+#include "subspace_adam.h"
 
 namespace gems {
 
@@ -13,25 +14,17 @@ constexpr int64_t kParallelGrain = 1 << 15;
 void subspace_adam_cpu(const SubspaceAdamArgs& a) {
   const int64_t rows = a.rows_sh + 2 * a.rows_task;
   const int64_t total = rows * a.cols;
-  const float b1 = a.beta1, b2 = a.beta2, eps = a.eps;
   const float inv_bc1 = 1.0f / a.bias_correction1;
   const float inv_sqrt_bc2 = 1.0f / std::sqrt(a.bias_correction2);
 #pragma omp parallel for schedule(static) if (total > kParallelGrain)
   for (int64_t row = 0; row < rows; ++row) {
-    const float scale = row < a.rows_sh                 ? a.scale_sh
-                        : row < a.rows_sh + a.rows_task ? a.scale_src
-                                                        : a.scale_rec;
+    const float scale = subspace_row_scale(a, row);
     float* g = a.grad_proj + row * a.cols;
     float* m = a.exp_avg + row * a.cols;
     float* v = a.exp_avg_sq + row * a.cols;
 #pragma omp simd
     for (int64_t j = 0; j < a.cols; ++j) {
-      const float gj = g[j];
-      const float mj = b1 * m[j] + (1.0f - b1) * gj;
-      const float vj = b2 * v[j] + (1.0f - b2) * gj * gj;
-      m[j] = mj;
-      v[j] = vj;
-      g[j] = scale * (mj * inv_bc1) / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
+      g[j] = subspace_adam_element(a, scale, inv_bc1, inv_sqrt_bc2, g[j], m[j], v[j]);
     }
   }
 }
