@@ -1,0 +1,1 @@
+"""The GPU check of libgems, one module per job; native/tools/gpu_check.py runs it."""
