@@ -3,7 +3,10 @@ package org.gemsj.api;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -91,6 +94,67 @@ public final class GemsModel implements AutoCloseable {
     return topK(Task.REC, null, history, k, beamWidth);
   }
 
+  /**
+   * Re-ranks candidates a search engine retrieved: every candidate, best first, scored by the
+   * model. A search re-rank when {@code query} is given (history optional), a recommendation
+   * re-rank when it is null (history required). A score is the log-probability of the item
+   * among the candidates: its full-catalogue log-probability (what {@link #search} and
+   * {@link #recommend} report) minus the log-sum-exp of the candidates' ones, so the
+   * candidates' probabilities sum to 1 and their order is their full-catalogue order. Ties keep
+   * the candidates' order.
+   *
+   * @param candidateIds distinct catalogue item ids, at least one
+   */
+  public List<Hit> rerank(String query, List<String> history, List<String> candidateIds) {
+    Objects.requireNonNull(history, "history");
+    Objects.requireNonNull(candidateIds, "candidateIds");
+    if (query != null && query.isBlank()) {
+      throw new IllegalArgumentException("query is empty (pass null for a recommendation re-rank)");
+    }
+    if (query == null && history.isEmpty()) {
+      throw new IllegalArgumentException("history is empty: a recommendation re-rank needs at least one past item id");
+    }
+    if (candidateIds.isEmpty()) {
+      throw new IllegalArgumentException("candidateIds is empty: nothing to re-rank");
+    }
+    return withModel(m -> {
+      Example e = example(m, query == null ? Task.REC : Task.SEARCH, query, history);
+      int[] indices = new int[candidateIds.size()];
+      Map<String, Integer> seen = new HashMap<>();
+      for (int i = 0; i < indices.length; i++) {
+        String id = candidateIds.get(i);
+        if (id == null || !m.hasItem(id)) {
+          throw new IllegalArgumentException("candidateIds[" + i + "]: item '" + id + "' is not in the model's catalogue");
+        }
+        Integer before = seen.putIfAbsent(id, i);
+        if (before != null) {
+          throw new IllegalArgumentException("candidateIds[" + i + "]: item '" + id + "' is also candidateIds[" + before
+              + "]");
+        }
+        indices[i] = m.indexOf(id);
+      }
+      float[] full = m.scoreItems(e, indices);
+      double max = Double.NEGATIVE_INFINITY, sum = 0;
+      for (float f : full) {
+        max = Math.max(max, f);
+      }
+      for (float f : full) {
+        sum += Math.exp(f - max);
+      }
+      double logZ = max + Math.log(sum);
+      Integer[] order = new Integer[indices.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Float.compare(full[b], full[a])); // stable: ties keep the candidates' order
+      List<Hit> hits = new ArrayList<>();
+      for (int i : order) {
+        hits.add(new Hit(candidateIds.get(i), m.items().get(indices[i]).title(), full[i] - logZ));
+      }
+      return hits;
+    });
+  }
+
   /** The catalogue, in the model's order. */
   public List<Item> items() {
     return withModel(GenerativeModel::items);
@@ -129,21 +193,26 @@ public final class GemsModel implements AutoCloseable {
     }
     Objects.requireNonNull(history, "history");
     return withModel(m -> {
-      for (int i = 0; i < history.size(); i++) {
-        String id = history.get(i);
-        if (id == null || !m.hasItem(id)) {
-          throw new IllegalArgumentException("history[" + i + "]: item '" + id + "' is not in the model's catalogue");
-        }
-      }
-      int keep = m.config.historyLength();
-      List<String> recent = history.subList(Math.max(0, history.size() - keep), history.size());
-      Example e = new Example("api", task, recent, query, null, 0);
+      Example e = example(m, task, query, history);
       List<Hit> hits = new ArrayList<>();
       for (ScoredItem s : m.topK(e, k, beamWidth)) {
         hits.add(new Hit(s.id(), m.items().get(m.indexOf(s.id())).title(), s.score()));
       }
       return hits;
     });
+  }
+
+  /** The model's input for a request: the history checked against the catalogue, its newest historyLength ids. */
+  private static Example example(GenerativeModel m, Task task, String query, List<String> history) {
+    for (int i = 0; i < history.size(); i++) {
+      String id = history.get(i);
+      if (id == null || !m.hasItem(id)) {
+        throw new IllegalArgumentException("history[" + i + "]: item '" + id + "' is not in the model's catalogue");
+      }
+    }
+    int keep = m.config.historyLength();
+    List<String> recent = history.subList(Math.max(0, history.size() - keep), history.size());
+    return new Example("api", task, recent, query, null, 0);
   }
 
   private <T> T withModel(Function<GenerativeModel, T> body) {

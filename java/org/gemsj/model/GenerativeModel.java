@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -277,7 +278,36 @@ public final class GenerativeModel implements AutoCloseable {
   public float[][] scoreAll(List<Example> batch) {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Encoded enc = encode(batch, 0);
-      return ids.scheme == ItemIds.Scheme.ATOMIC ? atomicScores(enc, batch) : semanticScores(enc, batch.size());
+      return ids.scheme == ItemIds.Scheme.ATOMIC ? atomicScores(enc, batch)
+          : semanticScores(enc, batch.size(), IntStream.range(0, items.size()).toArray());
+    }
+  }
+
+  /**
+   * Log-probability of each of the given catalogue items' identifiers for one example: the
+   * values {@link #scoreAll} gives those items (no gradients; semantic ids to float rounding, as
+   * the decoder runs them in other batches). Semantic ids teacher-force only these items, so a
+   * few hundred candidates cost far less than the whole catalogue.
+   *
+   * @param itemIndices positions in {@link #items()}
+   */
+  public float[] scoreItems(Example example, int[] itemIndices) {
+    for (int i : itemIndices) {
+      if (i < 0 || i >= items.size()) {
+        throw new IllegalArgumentException("item index " + i + " is outside the catalogue of " + items.size());
+      }
+    }
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Encoded enc = encode(List.of(example), 0);
+      if (ids.scheme == ItemIds.Scheme.ATOMIC) {
+        float[] all = atomicScores(enc, List.of(example))[0];
+        float[] out = new float[itemIndices.length];
+        for (int c = 0; c < itemIndices.length; c++) {
+          out[c] = all[itemIndices[c]];
+        }
+        return out;
+      }
+      return semanticScores(enc, 1, itemIndices)[0];
     }
   }
 
@@ -318,23 +348,26 @@ public final class GenerativeModel implements AutoCloseable {
   }
 
   /**
-   * Teacher-forces every identifier once per example (causal masking gives all prefixes'
-   * distributions in one pass), in chunks of items; the example's encoder states are shared by
-   * the chunk's rows (broadcast, not copied).
+   * Teacher-forces each of {@code which} (catalogue positions) once per example (causal masking
+   * gives all prefixes' distributions in one pass), in chunks of items; the example's encoder
+   * states are shared by the chunk's rows (broadcast, not copied). Each level's softmax is over
+   * the tokens the whole catalogue's trie allows there, so a score does not depend on which
+   * other items are scored. Returns [B][which.length].
    */
-  private float[][] semanticScores(Encoded enc, int b) {
-    int n = items.size(), depth = ids.depth(), vocab = ids.vocabulary();
+  private float[][] semanticScores(Encoded enc, int b, int[] which) {
+    int n = which.length, depth = ids.depth(), vocab = ids.vocabulary();
     // what depends on the catalogue only is worked out once, not per example
     int[][] tokens = ids.table();
     int[][][] allowed = new int[n][depth][];
     long[] inputs = new long[n * depth];
     Map<List<Integer>, int[]> byPrefix = new HashMap<>();
     for (int i = 0; i < n; i++) {
+      int item = which[i];
       List<Integer> prefix = new ArrayList<>();
       for (int j = 0; j < depth; j++) {
         allowed[i][j] = byPrefix.computeIfAbsent(List.copyOf(prefix), p -> ids.trie().next(p));
-        inputs[i * depth + j] = j == 0 ? ItemIds.BOS : tokens[i][j - 1];
-        prefix.add(tokens[i][j]);
+        inputs[i * depth + j] = j == 0 ? ItemIds.BOS : tokens[item][j - 1];
+        prefix.add(tokens[item][j]);
       }
     }
     float[][] out = new float[b][n];
@@ -348,13 +381,13 @@ public final class GenerativeModel implements AutoCloseable {
               enc.states().narrow(0, e, 1), enc.mask().narrow(0, e, 1), 0));
         }
         for (int i = 0; i < count; i++) {
-          int item = start + i;
+          int at = start + i, item = which[at];
           double score = 0;
           for (int j = 0; j < depth; j++) {
             int row = (i * depth + j) * vocab;
-            score += logits[row + tokens[item][j]] - BeamSearch.logSumExp(logits, row, allowed[item][j]);
+            score += logits[row + tokens[item][j]] - BeamSearch.logSumExp(logits, row, allowed[at][j]);
           }
-          out[e][item] = (float) score;
+          out[e][at] = (float) score;
         }
       }
     }

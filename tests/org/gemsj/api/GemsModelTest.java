@@ -70,6 +70,54 @@ class GemsModelTest {
     reference.close();
   }
 
+  @Test
+  void rerankScoresAreTheFullCatalogueScoresRenormalisedOverTheCandidates() {
+    for (Request q : requests(9)) {
+      List<String> ids = new ArrayList<>(catalogue.stream().map(Item::id).toList());
+      Collections.shuffle(ids, RANDOM);
+      List<String> candidates = ids.subList(0, 1 + RANDOM.nextInt(15));
+      String what = q + " candidates " + candidates + " (seed " + SEED + ")";
+      List<Hit> hits = model.rerank(q.task() == Task.SEARCH ? q.query() : null, q.history(), candidates);
+      List<String> recent = q.history().subList(Math.max(0, q.history().size() - 3), q.history().size());
+      float[] all = reference.scoreAll(List.of(new Example("ref", q.task(), recent, q.query(), null, 0)))[0];
+      double max = Double.NEGATIVE_INFINITY, sum = 0;
+      for (String c : candidates) {
+        max = Math.max(max, all[reference.indexOf(c)]);
+      }
+      for (String c : candidates) {
+        sum += Math.exp(all[reference.indexOf(c)] - max);
+      }
+      double logZ = max + Math.log(sum), total = 0;
+      assertEquals(new HashSet<>(candidates), new HashSet<>(hits.stream().map(Hit::id).toList()), what);
+      assertEquals(candidates.size(), hits.size(), what);
+      for (int i = 0; i < hits.size(); i++) {
+        Hit h = hits.get(i);
+        assertEquals(all[reference.indexOf(h.id())] - logZ, h.score(), 1e-5, what);
+        assertEquals(reference.items().get(reference.indexOf(h.id())).title(), h.title());
+        if (i > 0) {
+          assertTrue(hits.get(i - 1).score() >= h.score(), what + ": best first");
+        }
+        total += Math.exp(h.score());
+      }
+      assertEquals(1.0, total, 1e-5, what + ": the candidates' probabilities sum to one");
+    }
+  }
+
+  @Test
+  void rerankRefusesBadCandidatesByPosition() {
+    assertMessage("candidateIds is empty: nothing to re-rank", () -> model.rerank("tent", List.of(), List.of()));
+    assertMessage("candidateIds[1]: item 'nope' is not in the model's catalogue",
+        () -> model.rerank("tent", List.of(), List.of("i1", "nope")));
+    assertMessage("candidateIds[2]: item 'i1' is also candidateIds[0]",
+        () -> model.rerank("tent", List.of(), List.of("i1", "i2", "i1")));
+    assertMessage("query is empty (pass null for a recommendation re-rank)",
+        () -> model.rerank(" ", List.of(), List.of("i1")));
+    assertMessage("history is empty: a recommendation re-rank needs at least one past item id",
+        () -> model.rerank(null, List.of(), List.of("i1")));
+    assertMessage("history[0]: item 'x' is not in the model's catalogue",
+        () -> model.rerank(null, List.of("x"), List.of("i1")));
+  }
+
   /** A request and the way to send it to GemsModel. */
   private record Request(Task task, String query, List<String> history, int k) {
     List<Hit> send(GemsModel m) {
