@@ -4,7 +4,9 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.gemsj.api.GemsModel;
 import org.gemsj.api.Hit;
 import org.gemsj.serve.proto.History;
@@ -12,6 +14,9 @@ import org.gemsj.serve.proto.Hits;
 import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.RecommendRequest;
 import org.gemsj.serve.proto.RecommendResponse;
+import org.gemsj.serve.proto.RerankQuery;
+import org.gemsj.serve.proto.RerankRequest;
+import org.gemsj.serve.proto.RerankResponse;
 import org.gemsj.serve.proto.SearchQuery;
 import org.gemsj.serve.proto.SearchRequest;
 import org.gemsj.serve.proto.SearchResponse;
@@ -25,6 +30,7 @@ import org.gemsj.serve.proto.SearchResponse;
 final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
   static final int MAX_BATCH = 256;
   static final int MAX_K = 100;
+  static final int MAX_CANDIDATES = 1000;
 
   private final ModelRegistry models;
 
@@ -69,6 +75,48 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       for (History h : req.getHistoriesList()) {
         checkDeadline();
         r.addResults(hits(model.recommend(h.getItemsList(), req.getK())));
+      }
+      return r.build();
+    });
+  }
+
+  @Override
+  public void rerank(RerankRequest req, StreamObserver<RerankResponse> out) {
+    Errors.reply(out, () -> {
+      if (req.getQueriesCount() < 1 || req.getQueriesCount() > MAX_BATCH) {
+        throw new SpecException("queries", "needs 1.." + MAX_BATCH + " entries, got " + req.getQueriesCount());
+      }
+      GemsModel model = model(req.getModel());
+      for (int i = 0; i < req.getQueriesCount(); i++) { // every query checked before any is answered
+        RerankQuery q = req.getQueries(i);
+        String at = "queries[" + i + "]";
+        if (q.getQuery().isEmpty() && q.getHistoryCount() == 0) {
+          throw new SpecException(at + ".history", "is empty: a recommendation re-rank (no query) needs at least one "
+              + "past item");
+        }
+        if (!q.getQuery().isEmpty() && q.getQuery().isBlank()) {
+          throw new SpecException(at + ".query", "is blank (leave it empty for a recommendation re-rank)");
+        }
+        checkHistory(model, at + ".history", q.getHistoryList());
+        int n = q.getCandidateIdsCount();
+        if (n < 1 || n > MAX_CANDIDATES) {
+          throw new SpecException(at + ".candidate_ids", "needs 1.." + MAX_CANDIDATES + " ids, got " + n);
+        }
+        checkHistory(model, at + ".candidate_ids", q.getCandidateIdsList());
+        Map<String, Integer> seen = new HashMap<>();
+        for (int j = 0; j < n; j++) {
+          Integer before = seen.putIfAbsent(q.getCandidateIds(j), j);
+          if (before != null) {
+            throw new SpecException(at + ".candidate_ids[" + j + "]", "item " + SpecException.quote(q.getCandidateIds(j))
+                + " is also candidate_ids[" + before + "]");
+          }
+        }
+      }
+      RerankResponse.Builder r = RerankResponse.newBuilder();
+      for (RerankQuery q : req.getQueriesList()) {
+        checkDeadline();
+        r.addResults(hits(model.rerank(q.getQuery().isEmpty() ? null : q.getQuery(), q.getHistoryList(),
+            q.getCandidateIdsList())));
       }
       return r.build();
     });

@@ -32,6 +32,8 @@ import org.gemsj.serve.proto.JobState;
 import org.gemsj.serve.proto.ListJobsRequest;
 import org.gemsj.serve.proto.ListJobsResponse;
 import org.gemsj.serve.proto.RecommendRequest;
+import org.gemsj.serve.proto.RerankQuery;
+import org.gemsj.serve.proto.RerankRequest;
 import org.gemsj.serve.proto.SearchQuery;
 import org.gemsj.serve.proto.SearchRequest;
 import org.gemsj.serve.proto.SubmitJobRequest;
@@ -149,7 +151,7 @@ class JobServiceTest {
     }
   }
 
-  /** Search and Recommend over gRPC return what GemsModel returns on the same model files. */
+  /** Search, Recommend and Rerank over gRPC return what GemsModel returns on the same model files. */
   private static void inferenceMatchesTheJavaApi(ManagedChannel ch, Path modelDir, String id) throws Exception {
     var inference = InferenceServiceGrpc.newBlockingStub(ch);
     try (GemsModel model = GemsModel.load(modelDir)) {
@@ -162,6 +164,23 @@ class JobServiceTest {
       var rec = inference.recommend(RecommendRequest.newBuilder().setModel(id).setK(3)
           .addHistories(History.newBuilder().addItems(b).addItems(a)).build());
       assertSame(model.recommend(List.of(b, a), 3), rec.getResults(0));
+      String c = model.items().get(2).id(), d = model.items().get(3).id();
+      var rerank = inference.rerank(RerankRequest.newBuilder().setModel(id)
+          .addQueries(RerankQuery.newBuilder().setQuery("camping stove").addHistory(a).addCandidateIds(c)
+              .addCandidateIds(b).addCandidateIds(d))
+          .addQueries(RerankQuery.newBuilder().addHistory(b).addHistory(a).addCandidateIds(d).addCandidateIds(c)).build());
+      assertSame(model.rerank("camping stove", List.of(a), List.of(c, b, d)), rerank.getResults(0));
+      assertSame(model.rerank(null, List.of(b, a), List.of(d, c)), rerank.getResults(1));
+      StatusRuntimeException bad = assertCode(Status.Code.INVALID_ARGUMENT, () -> inference.rerank(RerankRequest.newBuilder().setModel(id)
+          .addQueries(RerankQuery.newBuilder().setQuery("x").addCandidateIds(c))
+          .addQueries(RerankQuery.newBuilder().setQuery("y").addCandidateIds(c).addCandidateIds(c)).build()));
+      assertTrue(bad.getStatus().getDescription().startsWith("queries[1].candidate_ids[1]:"), bad.getStatus().getDescription());
+      bad = assertCode(Status.Code.INVALID_ARGUMENT, () -> inference.rerank(RerankRequest.newBuilder().setModel(id)
+          .addQueries(RerankQuery.newBuilder().addCandidateIds(c)).build()));
+      assertTrue(bad.getStatus().getDescription().startsWith("queries[0].history:"), bad.getStatus().getDescription());
+      bad = assertCode(Status.Code.INVALID_ARGUMENT, () -> inference.rerank(RerankRequest.newBuilder().setModel(id)
+          .addQueries(RerankQuery.newBuilder().setQuery("x").addCandidateIds("nope")).build()));
+      assertTrue(bad.getStatus().getDescription().startsWith("queries[0].candidate_ids[0]:"), bad.getStatus().getDescription());
 
       StatusRuntimeException e = assertCode(Status.Code.INVALID_ARGUMENT, () -> inference.recommend(RecommendRequest
           .newBuilder().setModel(id).setK(3).addHistories(History.newBuilder().addItems(a).addItems("nope")).build()));
