@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     version = "gems-j 0.1.0",
     description = "GEMS-J: fine-tune one model for search and recommendation with gradient multi-subspace tuning.",
     subcommands = {BenchCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class,
-        QueryCommands.Search.class, QueryCommands.Recommend.class, StudyCommand.class, ServeCommand.class,
+        QueryCommands.Search.class, QueryCommands.Recommend.class, QueryCommands.Rerank.class, StudyCommand.class, ServeCommand.class,
         SubmitCommand.class, JobsCommand.class})
 public final class GemsCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -12,7 +12,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `gems search` and `gems recommend`: top-K items from a saved model, through {@link GemsModel} (one code path with services). */
+/**
+ * `gems search`, `gems recommend` and `gems rerank`: items from a saved model, through
+ * {@link GemsModel} (one code path with services).
+ */
 final class QueryCommands {
   private QueryCommands() {}
 
@@ -67,6 +70,28 @@ final class QueryCommands {
         throw new IllegalArgumentException("recommend needs a history: --user U --data DIR, or --history ID,ID");
       }
       return run(common, history, Task.REC, null);
+    }
+  }
+
+  @Command(name = "rerank", mixinStandardHelpOptions = true, description = "Re-order candidate items for a query "
+      + "(and a history), or for a history alone: every candidate, best first, scored by its log-probability among "
+      + "the candidates.")
+  static final class Rerank implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "a saved model directory (OUT/model)") Path model;
+    @Option(names = "--candidates", required = true, split = ",", description = "distinct catalogue item ids")
+    List<String> candidates;
+    @Option(names = "--query", description = "the query (none: a recommendation re-rank, which needs a history)")
+    String query;
+    @ArgGroup(exclusive = false) HistoryOptions history = new HistoryOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      try (GemsModel m = GemsModel.load(model)) {
+        for (Hit hit : m.rerank(query, history.resolve(m.historyLength()), candidates)) {
+          System.out.printf("%-12s %9.4f  %s%n", hit.id(), hit.score(), hit.title());
+        }
+      }
+      return 0;
     }
   }
 }

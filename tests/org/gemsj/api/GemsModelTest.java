@@ -247,6 +247,18 @@ class GemsModelTest {
     assertEquals(0, rc);
     List<String> printed = captured.toString(StandardCharsets.UTF_8).lines().map(l -> l.split("\\s+")[0]).toList();
     assertEquals(model.search(query, List.of("i1", "i2"), 4).stream().map(Hit::id).toList(), printed);
+
+    captured.reset();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      rc = GemsCli.commandLine().execute("rerank", "--model", dir.resolve("model").toString(), "--query", query,
+          "--candidates", "i7,i3,i9", "--history", "i1");
+    } finally {
+      System.setOut(old);
+    }
+    assertEquals(0, rc);
+    printed = captured.toString(StandardCharsets.UTF_8).lines().map(l -> l.split("\\s+")[0]).toList();
+    assertEquals(model.rerank(query, List.of("i1"), List.of("i7", "i3", "i9")).stream().map(Hit::id).toList(), printed);
   }
 
   private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
