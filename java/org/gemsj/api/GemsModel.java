@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
@@ -36,31 +37,50 @@ import org.gemsj.nativeops.NativeLibrary;
  * in the training data's {@link Example#history()}); only the newest {@link #historyLength()}
  * are read, as in training. Every id must be in the catalogue.
  *
- * <p><b>Threads</b>: every method is safe to call from any thread. Inference runs one call at a
- * time under a fair lock (the underlying {@link GenerativeModel} keeps per-forward state);
- * libtorch already spreads one call over the cores. Calls are not merged into one batch: a
+ * <p><b>Threads</b>: every method is safe to call from any thread. At most
+ * {@code parallelCalls} inferences run at once ({@link #load(Path, int)}; the others wait their
+ * turn, first come first served); the model keeps no per-call state, so concurrent calls give
+ * the answers they give alone. Each call is also spread over the cores by libtorch's intra-op
+ * threads (a process-wide setting: OMP_NUM_THREADS). Calls are not merged into one batch: a
  * batched encoder pads inputs to a common length and its floating-point sums then differ in the
  * last bits, so an answer would depend on which requests happened to arrive together.
- * {@link #close()} waits for a running call; calls after it throw {@link IllegalStateException}.
+ * {@link #close()} waits for running calls; calls after it throw {@link IllegalStateException}.
  */
 public final class GemsModel implements AutoCloseable {
   /** Beam width floor of the default beam max(k, 20): a beam wider than k finds better top-k lists. */
   public static final int MIN_BEAM = 20;
 
-  private final ReentrantLock lock = new ReentrantLock(true);
-  private final Path dir;
-  private GenerativeModel model; // null once closed; guarded by lock
+  /**
+   * Inferences at once by default: one, each spread over the cores by libtorch. Running more at
+   * once has not been measured to help on this project's 2-core machine yet (docs/PERFORMANCE.md,
+   * "Serving"); a service with more cores may pass its own to {@link #load(Path, int)}.
+   */
+  public static final int DEFAULT_PARALLEL_CALLS = 1;
 
-  private GemsModel(Path dir, GenerativeModel model) {
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock(true); // write: close
+  private final Semaphore calls; // the inferences that may run at once
+  private final Path dir;
+  private volatile GenerativeModel model; // null once closed; set under the write lock
+
+  private GemsModel(Path dir, GenerativeModel model, int parallelCalls) {
     this.dir = dir;
     this.model = model;
+    this.calls = new Semaphore(parallelCalls, true);
   }
 
-  /** Loads a saved model directory ({@code OUT/model} of a training run). */
+  /** Loads a saved model directory ({@code OUT/model} of a training run), {@link #DEFAULT_PARALLEL_CALLS} at once. */
   public static GemsModel load(Path dir) throws IOException {
+    return load(dir, DEFAULT_PARALLEL_CALLS);
+  }
+
+  /** As {@link #load(Path)}, running up to {@code parallelCalls} inferences at once. */
+  public static GemsModel load(Path dir, int parallelCalls) throws IOException {
     Objects.requireNonNull(dir, "dir");
+    if (parallelCalls < 1) {
+      throw new IllegalArgumentException("parallelCalls must be >= 1, got " + parallelCalls);
+    }
     NativeLibrary.load(); // libtorch and GEMS-J's threading policy (BlasThreads)
-    return new GemsModel(dir, ModelStore.load(dir));
+    return new GemsModel(dir, ModelStore.load(dir), parallelCalls);
   }
 
   /** The top {@code k} items for a query, with no user history. */
@@ -117,7 +137,7 @@ public final class GemsModel implements AutoCloseable {
     if (candidateIds.isEmpty()) {
       throw new IllegalArgumentException("candidateIds is empty: nothing to re-rank");
     }
-    return withModel(m -> {
+    return infer(m -> {
       Example e = example(m, query == null ? Task.REC : Task.SEARCH, query, history);
       int[] indices = new int[candidateIds.size()];
       Map<String, Integer> seen = new HashMap<>();
@@ -170,17 +190,17 @@ public final class GemsModel implements AutoCloseable {
     return withModel(m -> m.config.historyLength());
   }
 
-  /** Frees the model; waits for a call in progress. Idempotent. */
+  /** Frees the model; waits for the calls in progress. Idempotent. */
   @Override
   public void close() {
-    lock.lock();
+    lifecycle.writeLock().lock();
     try {
       if (model != null) {
         model.close();
         model = null;
       }
     } finally {
-      lock.unlock();
+      lifecycle.writeLock().unlock();
     }
   }
 
@@ -192,7 +212,7 @@ public final class GemsModel implements AutoCloseable {
       throw new IllegalArgumentException("beam width " + beamWidth + " cannot return k = " + k + " items: use a beam >= k");
     }
     Objects.requireNonNull(history, "history");
-    return withModel(m -> {
+    return infer(m -> {
       Example e = example(m, task, query, history);
       List<Hit> hits = new ArrayList<>();
       for (ScoredItem s : m.topK(e, k, beamWidth)) {
@@ -215,15 +235,27 @@ public final class GemsModel implements AutoCloseable {
     return new Example("api", task, recent, query, null, 0);
   }
 
+  /** Runs {@code body} on the open model (no inference: not counted against parallelCalls). */
   private <T> T withModel(Function<GenerativeModel, T> body) {
-    lock.lock();
+    lifecycle.readLock().lock();
     try {
-      if (model == null) {
+      GenerativeModel m = model;
+      if (m == null) {
         throw new IllegalStateException("GemsModel " + dir + " is closed");
       }
-      return body.apply(model);
+      return body.apply(m);
     } finally {
-      lock.unlock();
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** Runs an inference: waits for one of the parallelCalls slots, then {@link #withModel}. */
+  private <T> T infer(Function<GenerativeModel, T> body) {
+    calls.acquireUninterruptibly(); // an interrupted request thread still gets its answer; the caller decides
+    try {
+      return withModel(body);
+    } finally {
+      calls.release();
     }
   }
 }

@@ -33,7 +33,6 @@ public final class BertEncoder {
   private final String prefix;
   private final Map<String, Lora> lora = new HashMap<>();
   private BiConsumer<String, Tensor> activationHook;
-  private boolean training; // set by forward: LoRA dropout only while training
 
   private BertEncoder(BertConfig config, Params params, String prefix) {
     this.config = config;
@@ -148,7 +147,6 @@ public final class BertEncoder {
    * Both null: the plain text forward.
    */
   public Tensor forward(Tensor ids, Tensor mask, Tensor types, Tensor rows, Tensor table, double dropout) {
-    training = dropout > 0;
     long t = ids.size(1);
     if (t > config.maxPositions()) {
       throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
@@ -171,16 +169,19 @@ public final class BertEncoder {
   }
 
   private Tensor layer(Tensor x, Tensor bias, String p, double dropout) {
-    Tensor context = Attention.attend(linear(x, p + "attention.self.query"), linear(x, p + "attention.self.key"),
-        linear(x, p + "attention.self.value"), bias, config.heads(), dropout);
-    Tensor attn = torch.dropout(linear(context, p + "attention.output.dense"), dropout, dropout > 0);
+    boolean training = dropout > 0; // a parameter, not a field: forwards may run on several threads at once
+    Tensor context = Attention.attend(linear(x, p + "attention.self.query", training),
+        linear(x, p + "attention.self.key", training), linear(x, p + "attention.self.value", training), bias,
+        config.heads(), dropout);
+    Tensor attn = torch.dropout(linear(context, p + "attention.output.dense", training), dropout, training);
     x = layerNorm(x.add(attn), p + "attention.output.LayerNorm");
-    Tensor h = torch.gelu(linear(x, p + "intermediate.dense"));
-    Tensor out = torch.dropout(linear(h, p + "output.dense"), dropout, dropout > 0);
+    Tensor h = torch.gelu(linear(x, p + "intermediate.dense", training));
+    Tensor out = torch.dropout(linear(h, p + "output.dense", training), dropout, training);
     return layerNorm(x.add(out), p + "output.LayerNorm");
   }
 
-  private Tensor linear(Tensor x, String module) {
+  /** LoRA's dropout applies only while {@code training}. */
+  private Tensor linear(Tensor x, String module, boolean training) {
     String weight = prefix + module + ".weight";
     Tensor y = torch.linear(x, params.get(weight), new TensorOptional(p(module + ".bias")));
     Lora adapter = lora.get(weight);

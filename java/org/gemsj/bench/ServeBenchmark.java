@@ -58,12 +58,15 @@ public final class ServeBenchmark {
       double requests_per_s) {}
 
   private final Path modelDir;
+  private final List<Integer> parallelCalls; // the server's is the first; the Java API runs each
   private final int requestsPerLevel;
   private final int k;
   private final PrintStream progress;
 
-  public ServeBenchmark(Path modelDir, int requestsPerLevel, int k, PrintStream progress) {
+  /** {@code parallelCalls}: GemsModel execution policies to compare (the gRPC server runs the first). */
+  public ServeBenchmark(Path modelDir, List<Integer> parallelCalls, int requestsPerLevel, int k, PrintStream progress) {
     this.modelDir = modelDir;
+    this.parallelCalls = List.copyOf(parallelCalls);
     this.requestsPerLevel = requestsPerLevel;
     this.k = k;
     this.progress = progress;
@@ -72,13 +75,18 @@ public final class ServeBenchmark {
   public List<Row> run(List<Integer> clientCounts, Path work) throws Exception {
     Files.createDirectories(work.resolve("datasets"));
     ServerConfig config = new ServerConfig("127.0.0.1", 0, work, List.of(work.resolve("datasets")), List.of(TOKEN), false,
-        null, null, Map.of("bench", modelDir), JobRunner.Options.DEFAULTS, ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+        null, null, Map.of("bench", modelDir), JobRunner.Options.DEFAULTS, ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
+        parallelCalls.get(0));
     List<Row> rows = new ArrayList<>();
-    try (GemsServer server = GemsServer.start(config); GemsModel direct = GemsModel.load(modelDir)) {
+    List<GemsModel> direct = new ArrayList<>(); // one per policy, the same files
+    try (GemsServer server = GemsServer.start(config)) {
+      for (int p : parallelCalls) {
+        direct.add(GemsModel.load(modelDir, p));
+      }
       ManagedChannel channel = GemsClient.channel("127.0.0.1:" + server.port(), TOKEN, null, null);
       try {
         var stub = InferenceServiceGrpc.newBlockingStub(channel);
-        List<Item> items = direct.items();
+        List<Item> items = direct.get(0).items();
         IntConsumer grpc = i -> {
           if (i % 2 == 0) {
             stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).search(SearchRequest.newBuilder()
@@ -89,33 +97,51 @@ public final class ServeBenchmark {
                 .setModel("bench").setK(k).addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
           }
         };
-        IntConsumer java = i -> {
-          if (i % 2 == 0) {
-            direct.search(query(items, i), history(items, i, 3), k);
-          } else {
-            direct.recommend(history(items, i, 5), k);
-          }
-        };
+        List<IntConsumer> java = new ArrayList<>();
+        for (GemsModel m : direct) {
+          java.add(i -> {
+            if (i % 2 == 0) {
+              m.search(query(items, i), history(items, i, 3), k);
+            } else {
+              m.recommend(history(items, i, 5), k);
+            }
+          });
+        }
         measure(grpc, 1, 8); // warm-up: model load, JIT, channel
-        measure(java, 1, 8);
+        for (IntConsumer j : java) {
+          measure(j, 1, 8);
+        }
         for (int c : clientCounts) {
-          // rounds alternate gRPC and Java so that both modes see the same machine (others' load drifts)
+          // rounds alternate the modes so that all of them see the same machine (others' load drifts)
           int perRound = Math.max(c, requestsPerLevel / ROUNDS);
           int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
-          List<long[]> viaGrpc = new ArrayList<>(), viaJava = new ArrayList<>();
+          List<long[]> viaGrpc = new ArrayList<>();
+          List<List<long[]>> viaJava = new ArrayList<>();
+          java.forEach(j -> viaJava.add(new ArrayList<>()));
           for (int r = 0; r < rounds; r++) {
             viaGrpc.add(measure(grpc, c, perRound));
-            viaJava.add(measure(java, c, perRound));
+            for (int j = 0; j < java.size(); j++) {
+              viaJava.get(j).add(measure(java.get(j), c, perRound));
+            }
           }
-          rows.add(row("grpc", c, viaGrpc));
-          rows.add(row("java", c, viaJava));
+          rows.add(row(mode("grpc", 0), c, viaGrpc));
+          for (int j = 0; j < java.size(); j++) {
+            rows.add(row(mode("java", j), c, viaJava.get(j)));
+          }
           progress.println("bench serve: " + c + " clients done");
         }
       } finally {
         channel.shutdownNow();
       }
+    } finally {
+      direct.forEach(GemsModel::close);
     }
     return rows;
+  }
+
+  /** "java" / "grpc", with the policy when several are compared ("java/p2": 2 parallel calls). */
+  private String mode(String via, int policy) {
+    return parallelCalls.size() == 1 ? via : via + "/p" + parallelCalls.get(policy);
   }
 
   private static String query(List<Item> items, int i) {
@@ -174,9 +200,9 @@ public final class ServeBenchmark {
   }
 
   public static void print(List<Row> rows, PrintStream out) {
-    out.printf("%-5s %7s %8s %9s %9s %9s %9s%n", "mode", "clients", "requests", "p50_ms", "p99_ms", "mean_ms", "req/s");
+    out.printf("%-8s %7s %8s %9s %9s %9s %9s%n", "mode", "clients", "requests", "p50_ms", "p99_ms", "mean_ms", "req/s");
     for (Row r : rows) {
-      out.printf("%-5s %7d %8d %9.1f %9.1f %9.1f %9.1f%n", r.mode(), r.clients(), r.requests(), r.p50_ms(), r.p99_ms(),
+      out.printf("%-8s %7d %8d %9.1f %9.1f %9.1f %9.1f%n", r.mode(), r.clients(), r.requests(), r.p50_ms(), r.p99_ms(),
           r.mean_ms(), r.requests_per_s());
     }
   }

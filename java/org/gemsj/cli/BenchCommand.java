@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.gemsj.api.GemsModel;
 import org.gemsj.bench.BenchmarkReport;
 import org.gemsj.bench.BlasThreadsBenchmark;
 import org.gemsj.bench.OptimizerBenchmark;
@@ -90,17 +91,20 @@ final class BenchCommand implements Runnable {
     @Option(names = "--requests", defaultValue = "128", description = "requests per level (default: ${DEFAULT-VALUE})")
     int requests;
     @Option(names = "-k", defaultValue = "10", description = "items per request (default: ${DEFAULT-VALUE})") int k;
+    @Option(names = "--parallel-calls", split = ",", description = "GemsModel execution policies to compare side by "
+        + "side, inferences at once (e.g. 1,2; default: GemsModel's default; the gRPC server runs the first)")
+    List<Integer> parallelCalls = List.of(GemsModel.DEFAULT_PARALLEL_CALLS);
 
     @Override
     public Integer call() throws Exception {
-      if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1)) {
-        throw new IllegalArgumentException("--requests, -k and every --clients level must be >= 1");
+      if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1) || parallelCalls.stream().anyMatch(p -> p < 1)) {
+        throw new IllegalArgumentException("--requests, -k, every --clients level and every --parallel-calls must be >= 1");
       }
       Path work = Files.createTempDirectory("gems-bench-serve");
       try {
         double load = ServeBenchmark.loadAverage();
         Path dir = model != null ? model : ServeBenchmark.demoModel(work);
-        var rows = new ServeBenchmark(dir, requests, k, System.err).run(clients, work.resolve("server"));
+        var rows = new ServeBenchmark(dir, parallelCalls, requests, k, System.err).run(clients, work.resolve("server"));
         ServeBenchmark.print(rows, System.out);
         ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
             : ServeBenchmark.DEMO_MODEL, load, out);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.gemsj.api.GemsModel;
 import org.gemsj.serve.BearerAuth;
 import org.gemsj.serve.GemsServer;
 import org.gemsj.serve.JobRunner;
@@ -39,6 +40,9 @@ final class ServeCommand implements Callable<Integer> {
   int cancelGrace = 60;
   @Option(names = "--max-message-bytes", description = "largest request accepted (default 1 MiB)")
   int maxMessageBytes = ServerConfig.DEFAULT_MAX_MESSAGE_BYTES;
+  @Option(names = "--parallel-calls", description = "inferences each model runs at once (default "
+      + GemsModel.DEFAULT_PARALLEL_CALLS + "; each call also uses libtorch's intra-op threads)")
+  int parallelCalls = GemsModel.DEFAULT_PARALLEL_CALLS;
   @Option(names = "--worker-jvm-option", description = "JVM option of worker processes (repeatable), e.g. -Xmx8g")
   List<String> workerJvmOptions = new ArrayList<>();
 
@@ -56,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServerConfig config = new ServerConfig(host, port, dataDir, roots, tokens, noAuth, tlsCert, tlsKey, models,
         new JobRunner.Options(maxRunning, maxQueue, Duration.ofSeconds(cancelGrace), JobRunner.Options.DEFAULTS.maxAttempts()),
-        maxMessageBytes, workerJvmOptions);
+        maxMessageBytes, workerJvmOptions, parallelCalls);
     GemsServer server = GemsServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

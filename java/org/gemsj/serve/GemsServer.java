@@ -36,7 +36,7 @@ public final class GemsServer implements AutoCloseable {
     JobLedger ledger = new JobLedger(store);
     runner = new JobRunner(ledger, c.dataDir(), c.dataRoots(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()),
         c.runner());
-    models = new ModelRegistry(c.models(), store, runner);
+    models = new ModelRegistry(c.models(), store, runner, c.parallelCalls());
     models.loadNamed();
     var jobs = new JobServiceImpl(ledger, runner, roots);
     var inference = new InferenceServiceImpl(models);

@@ -19,10 +19,11 @@ import java.util.Map;
  * @param runner job limits
  * @param maxMessageBytes largest request the server reads
  * @param workerJvmOptions JVM options of worker processes (e.g. -Xmx)
+ * @param parallelCalls inferences each model runs at once ({@code GemsModel.load(dir, n)})
  */
 public record ServerConfig(String host, int port, Path dataDir, List<Path> dataRoots, List<String> tokens,
     boolean allowNoAuth, Path tlsCert, Path tlsKey, Map<String, Path> models, JobRunner.Options runner,
-    int maxMessageBytes, List<String> workerJvmOptions) {
+    int maxMessageBytes, List<String> workerJvmOptions, int parallelCalls) {
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
 
   public ServerConfig {
@@ -33,6 +34,9 @@ public record ServerConfig(String host, int port, Path dataDir, List<Path> dataR
     if (tokens.isEmpty() && !allowNoAuth) {
       throw new IllegalArgumentException("no bearer tokens: give --token-file FILE or GEMS_SERVER_TOKENS, "
           + "or --insecure-no-auth for a loopback-only development server");
+    }
+    if (parallelCalls < 1) {
+      throw new IllegalArgumentException("--parallel-calls must be >= 1, got " + parallelCalls);
     }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * GemsModel against the model it wraps, used directly: the same items and scores as
@@ -169,15 +171,17 @@ class GemsModelTest {
     assertEquals(model.search("warm tent", history.subList(5, 8), 4), model.search("warm tent", history, 4));
   }
 
-  @Test
-  void concurrentCallsAnswerAsSequentialOnes() throws Exception {
+  /** One call at a time (the default) and four at once (no per-call state in the model) answer alike. */
+  @ParameterizedTest(name = "{0} parallel calls")
+  @ValueSource(ints = {1, 4})
+  void concurrentCallsAnswerAsSequentialOnes(int parallelCalls) throws Exception {
     List<Request> requests = requests(4); // 8 threads x 4 calls: each call takes ~0.2 s on 2 cores
     List<List<Hit>> expected = new ArrayList<>();
     for (Request q : requests) {
       expected.add(q.send(model));
     }
     ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
+    try (GemsModel model = GemsModel.load(dir.resolve("model"), parallelCalls)) {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<List<List<Hit>>>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
@@ -214,6 +218,7 @@ class GemsModelTest {
     assertMessage("history[1]: item 'nope'", () -> model.recommend(List.of("i1", "nope"), 3));
     assertMessage("history[0]: item 'nope'", () -> model.search("tent", List.of("nope"), 3));
     assertMessage("beam width 2 cannot return k = 3", () -> model.recommend(List.of("i1"), 3, 2));
+    assertMessage("parallelCalls must be >= 1, got 0", () -> GemsModel.load(dir.resolve("model"), 0));
     assertTrue(model.item("nope").isEmpty());
     assertEquals(catalogue.get(4), model.item(catalogue.get(4).id()).orElseThrow());
     assertEquals(catalogue, model.items());

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
+import org.gemsj.api.GemsModel;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.model.GenerativeModel;
@@ -79,7 +80,7 @@ class ModelChecksTest {
   private ServerConfig config(Map<String, Path> models) {
     return new ServerConfig("127.0.0.1", 0, dir.resolve("server"), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, models, new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3),
-        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.DEFAULT_PARALLEL_CALLS);
   }
 
   private static Path copy(Path from, Path to) throws IOException {

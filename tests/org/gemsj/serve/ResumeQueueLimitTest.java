@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.gemsj.api.GemsModel;
 import org.gemsj.serve.proto.CancelJobRequest;
 import org.gemsj.serve.proto.GetJobRequest;
 import org.gemsj.serve.proto.JobEvent;
@@ -33,7 +34,7 @@ class ResumeQueueLimitTest {
     Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
     ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("server"), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, Map.of(), new JobRunner.Options(1, 1, Duration.ofSeconds(20), 3),
-        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.DEFAULT_PARALLEL_CALLS);
     try (GemsServer server = GemsServer.start(config)) {
       ManagedChannel ch = ServeFixtures.channel(server.port());
       var jobs = JobServiceGrpc.newBlockingStub(ch);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.gemsj.api.GemsModel;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
@@ -40,7 +41,8 @@ final class ServeFixtures {
 
   static ServerConfig config(Path dataDir, Path dataRoot, Duration cancelGrace) {
     return new ServerConfig("127.0.0.1", 0, dataDir, List.of(dataRoot), List.of(TOKEN), false, null, null, Map.of(),
-        new JobRunner.Options(1, 3, cancelGrace, 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of());
+        new JobRunner.Options(1, 3, cancelGrace, 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
+        GemsModel.DEFAULT_PARALLEL_CALLS);
   }
 
   /** Every event of a job's watch, from its current state to its final one. */
