@@ -76,7 +76,7 @@ public final class ServeBenchmark {
     Files.createDirectories(work.resolve("datasets"));
     ServerConfig config = new ServerConfig("127.0.0.1", 0, work, List.of(work.resolve("datasets")), List.of(TOKEN), false,
         null, null, Map.of("bench", modelDir), JobRunner.Options.DEFAULTS, ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
-        parallelCalls.get(0));
+        parallelCalls.get(0), ServerConfig.DEFAULT_MAX_WAITING);
     List<Row> rows = new ArrayList<>();
     List<GemsModel> direct = new ArrayList<>(); // one per policy, the same files
     try (GemsServer server = GemsServer.start(config)) {

@@ -43,6 +43,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--parallel-calls", description = "inferences each model runs at once (default "
       + GemsModel.DEFAULT_PARALLEL_CALLS + "; each call also uses libtorch's intra-op threads)")
   int parallelCalls = GemsModel.DEFAULT_PARALLEL_CALLS;
+  @Option(names = "--max-waiting", description = "queries that may wait for one model; more are refused with "
+      + "RESOURCE_EXHAUSTED (default " + ServerConfig.DEFAULT_MAX_WAITING + ")")
+  int maxWaiting = ServerConfig.DEFAULT_MAX_WAITING;
   @Option(names = "--worker-jvm-option", description = "JVM option of worker processes (repeatable), e.g. -Xmx8g")
   List<String> workerJvmOptions = new ArrayList<>();
 
@@ -60,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServerConfig config = new ServerConfig(host, port, dataDir, roots, tokens, noAuth, tlsCert, tlsKey, models,
         new JobRunner.Options(maxRunning, maxQueue, Duration.ofSeconds(cancelGrace), JobRunner.Options.DEFAULTS.maxAttempts()),
-        maxMessageBytes, workerJvmOptions, parallelCalls);
+        maxMessageBytes, workerJvmOptions, parallelCalls, maxWaiting);
     GemsServer server = GemsServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -39,7 +39,7 @@ public final class GemsServer implements AutoCloseable {
     models = new ModelRegistry(c.models(), store, runner, c.parallelCalls());
     models.loadNamed();
     var jobs = new JobServiceImpl(ledger, runner, roots);
-    var inference = new InferenceServiceImpl(models);
+    var inference = new InferenceServiceImpl(models, c.parallelCalls(), c.maxWaiting());
     builder.addService(guard(jobs.bindService(), auth))
         .addService(guard(inference.bindService(), auth))
         .addService(guard(ProtoReflectionServiceV1.newInstance().bindService(), auth))

@@ -1,12 +1,10 @@
 package org.gemsj.serve;
 
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.gemsj.api.GemsModel;
 import org.gemsj.api.Hit;
 import org.gemsj.serve.proto.History;
@@ -23,9 +21,10 @@ import org.gemsj.serve.proto.SearchResponse;
 
 /**
  * gems.v1.InferenceService over {@link GemsModel}. A request carries a batch of queries,
- * answered in order; the call's deadline (and cancellation) is checked before each one, so an
- * expired call stops with DEADLINE_EXCEEDED instead of computing answers nobody waits for. A
- * query already waiting for the model (one call at a time) is not interrupted.
+ * answered in order; each query waits for its turn at the model through a {@link ModelGate}, so a
+ * call whose deadline passes (or whose client cancels) stops with DEADLINE_EXCEEDED (CANCELLED)
+ * before its next query is computed, even while it waits, and a model with too many queries
+ * waiting refuses more with RESOURCE_EXHAUSTED. A query being computed is not interrupted.
  */
 final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
   static final int MAX_BATCH = 256;
@@ -33,9 +32,22 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
   static final int MAX_CANDIDATES = 1000;
 
   private final ModelRegistry models;
+  private final int parallelCalls;
+  private final int maxWaiting;
+  private final Map<GemsModel, ModelGate> gates = new ConcurrentHashMap<>(); // one per loaded model
 
-  InferenceServiceImpl(ModelRegistry models) {
+  /**
+   * @param parallelCalls inferences each model runs at once (what its GemsModel was loaded with)
+   * @param maxWaiting queries that may wait for each model; more are refused with RESOURCE_EXHAUSTED
+   */
+  InferenceServiceImpl(ModelRegistry models, int parallelCalls, int maxWaiting) {
     this.models = models;
+    this.parallelCalls = parallelCalls;
+    this.maxWaiting = maxWaiting;
+  }
+
+  private ModelGate gate(GemsModel model) {
+    return gates.computeIfAbsent(model, m -> new ModelGate(parallelCalls, maxWaiting));
   }
 
   @Override
@@ -52,8 +64,7 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       SearchResponse.Builder r = SearchResponse.newBuilder();
       for (SearchQuery q : req.getQueriesList()) {
-        checkDeadline();
-        r.addResults(hits(model.search(q.getQuery(), q.getHistoryList(), req.getK())));
+        r.addResults(hits(gate(model).run(() -> model.search(q.getQuery(), q.getHistoryList(), req.getK()))));
       }
       return r.build();
     });
@@ -73,8 +84,7 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       RecommendResponse.Builder r = RecommendResponse.newBuilder();
       for (History h : req.getHistoriesList()) {
-        checkDeadline();
-        r.addResults(hits(model.recommend(h.getItemsList(), req.getK())));
+        r.addResults(hits(gate(model).run(() -> model.recommend(h.getItemsList(), req.getK()))));
       }
       return r.build();
     });
@@ -114,9 +124,8 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       RerankResponse.Builder r = RerankResponse.newBuilder();
       for (RerankQuery q : req.getQueriesList()) {
-        checkDeadline();
-        r.addResults(hits(model.rerank(q.getQuery().isEmpty() ? null : q.getQuery(), q.getHistoryList(),
-            q.getCandidateIdsList())));
+        r.addResults(hits(gate(model).run(() -> model.rerank(q.getQuery().isEmpty() ? null : q.getQuery(),
+            q.getHistoryList(), q.getCandidateIdsList()))));
       }
       return r.build();
     });
@@ -144,19 +153,6 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       if (model.item(history.get(j)).isEmpty()) {
         throw new SpecException(field + "[" + j + "]", "item " + SpecException.quote(history.get(j)) + " is not in the model's catalogue");
       }
-    }
-  }
-
-  /** Stops a call whose deadline passed or whose client went away (before the next query). */
-  private static void checkDeadline() {
-    Context c = Context.current();
-    Deadline d = c.getDeadline();
-    if (d != null && d.isExpired()) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before all queries were answered")
-          .asRuntimeException();
-    }
-    if (c.isCancelled()) {
-      throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
     }
   }
 

@@ -20,11 +20,14 @@ import java.util.Map;
  * @param maxMessageBytes largest request the server reads
  * @param workerJvmOptions JVM options of worker processes (e.g. -Xmx)
  * @param parallelCalls inferences each model runs at once ({@code GemsModel.load(dir, n)})
+ * @param maxWaiting queries that may wait for each model; more are refused with RESOURCE_EXHAUSTED
  */
 public record ServerConfig(String host, int port, Path dataDir, List<Path> dataRoots, List<String> tokens,
     boolean allowNoAuth, Path tlsCert, Path tlsKey, Map<String, Path> models, JobRunner.Options runner,
-    int maxMessageBytes, List<String> workerJvmOptions, int parallelCalls) {
+    int maxMessageBytes, List<String> workerJvmOptions, int parallelCalls, int maxWaiting) {
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
+  /** Queries that may wait for one model: 64 at ~30 ms each is about 2 s of work queued on an idle 2-core machine. */
+  public static final int DEFAULT_MAX_WAITING = 64;
 
   public ServerConfig {
     dataRoots = List.copyOf(dataRoots);
@@ -34,6 +37,9 @@ public record ServerConfig(String host, int port, Path dataDir, List<Path> dataR
     if (tokens.isEmpty() && !allowNoAuth) {
       throw new IllegalArgumentException("no bearer tokens: give --token-file FILE or GEMS_SERVER_TOKENS, "
           + "or --insecure-no-auth for a loopback-only development server");
+    }
+    if (maxWaiting < 1) {
+      throw new IllegalArgumentException("--max-waiting must be >= 1, got " + maxWaiting);
     }
     if (parallelCalls < 1) {
       throw new IllegalArgumentException("--parallel-calls must be >= 1, got " + parallelCalls);

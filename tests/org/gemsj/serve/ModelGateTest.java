@@ -1,0 +1,87 @@
+package org.gemsj.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The gate in front of a model: a query that cannot start before its deadline is never run; a full queue refuses. */
+class ModelGateTest {
+  @Test
+  void aQueryWhoseDeadlinePassesWhileWaitingIsNeverRun() throws Exception {
+    ModelGate gate = new ModelGate(1, 8);
+    CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newCachedThreadPool();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      Future<String> holder = pool.submit(() -> gate.run(() -> {
+        holding.countDown();
+        await(release);
+        return "held";
+      }));
+      holding.await();
+      AtomicBoolean ran = new AtomicBoolean();
+      Context.CancellableContext withDeadline = Context.current()
+          .withDeadline(Deadline.after(200, TimeUnit.MILLISECONDS), timer);
+      long start = System.nanoTime();
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> withDeadline.call(() -> gate.run(() -> ran.getAndSet(true))));
+      long waited = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+      assertFalse(ran.get(), "the late query was computed");
+      assertTrue(waited >= 150 && waited < 5_000, "waited " + waited + " ms for a 200 ms deadline");
+      release.countDown();
+      assertEquals("held", holder.get(10, TimeUnit.SECONDS));
+      assertEquals(Boolean.FALSE, gate.run(() -> ran.get())); // the slot is free again
+    } finally {
+      pool.shutdownNow();
+      timer.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFullWaitingRoomRefusesAtOnce() throws Exception {
+    ModelGate gate = new ModelGate(1, 1);
+    CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newCachedThreadPool();
+    try {
+      Future<String> holder = pool.submit(() -> gate.run(() -> {
+        holding.countDown();
+        await(release);
+        return "held";
+      }));
+      holding.await();
+      Future<String> waiter = pool.submit(() -> gate.run(() -> "waited"));
+      Thread.sleep(100); // the waiter is in the waiting room
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> gate.run(() -> "third"));
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("1 queries waiting"), e.getStatus().getDescription());
+      release.countDown();
+      assertEquals("held", holder.get(10, TimeUnit.SECONDS));
+      assertEquals("waited", waiter.get(10, TimeUnit.SECONDS));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
