@@ -23,16 +23,11 @@ class ModelGateTest {
   @Test
   void aQueryWhoseDeadlinePassesWhileWaitingIsNeverRun() throws Exception {
     ModelGate gate = new ModelGate(1, 8);
-    CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newCachedThreadPool();
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
-      Future<String> holder = pool.submit(() -> gate.run(() -> {
-        holding.countDown();
-        await(release);
-        return "held";
-      }));
-      holding.await();
+      Future<String> holder = hold(gate, pool, release);
       AtomicBoolean ran = new AtomicBoolean();
       Context.CancellableContext withDeadline = Context.current()
           .withDeadline(Deadline.after(200, TimeUnit.MILLISECONDS), timer);
@@ -55,15 +50,10 @@ class ModelGateTest {
   @Test
   void aFullWaitingRoomRefusesAtOnce() throws Exception {
     ModelGate gate = new ModelGate(1, 1);
-    CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
-      Future<String> holder = pool.submit(() -> gate.run(() -> {
-        holding.countDown();
-        await(release);
-        return "held";
-      }));
-      holding.await();
+      Future<String> holder = hold(gate, pool, release);
       Future<String> waiter = pool.submit(() -> gate.run(() -> "waited"));
       Thread.sleep(100); // the waiter is in the waiting room
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> gate.run(() -> "third"));
@@ -75,6 +65,19 @@ class ModelGateTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** A query that holds the gate's one slot until {@code release}; returns once it is running. */
+  private static Future<String> hold(ModelGate gate, ExecutorService pool, CountDownLatch release)
+      throws InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    Future<String> holder = pool.submit(() -> gate.run(() -> {
+      holding.countDown();
+      await(release);
+      return "held";
+    }));
+    holding.await();
+    return holder;
   }
 
   private static void await(CountDownLatch latch) {
