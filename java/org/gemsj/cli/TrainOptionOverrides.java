@@ -16,9 +16,12 @@ import picocli.CommandLine.Model.OptionSpec;
  * a typo fails in a second and not after an hour of runs.
  */
 final class TrainOptionOverrides {
-  /** Options the study sets for each run itself: a --set of these would break the study's bookkeeping. */
+  /**
+   * Options the study sets for each run itself: a --set of these would break the study's
+   * bookkeeping, or silently change what a method is (its decomposition and gates define it).
+   */
   private static final Set<String> STUDY_OWNED = Set.of("--data", "--out", "--seed", "--method", "--backbone",
-      "--cache-dir", "--conflict-every", "--resume", "--preset");
+      "--cache-dir", "--conflict-every", "--resume", "--preset", "--decomposition", "--gates");
 
   private TrainOptionOverrides() {}
 

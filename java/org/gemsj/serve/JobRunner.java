@@ -21,6 +21,7 @@ import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
 import org.gemsj.serve.proto.JobState;
 import org.gemsj.train.RunDirectory;
+import org.gemsj.train.TrainConfig;
 import org.gemsj.worker.WorkerLauncher;
 
 /**
@@ -185,13 +186,15 @@ public final class JobRunner implements AutoCloseable {
     try {
       claimJobDirectory(job);
       // the data roots go with the worker: it checks them again as it opens each file, not only at submit
+      // the run's length is read before the worker starts: nothing can fail between its start and its watch
       if (checkpoint.isPresent()) {
+        steps = run(id).readConfig().steps();
         process = launcher.startResume(out, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
       } else {
-        process = launcher.startFresh(JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache")), 0, dataRoots,
-            jobDir(id), ProcessBuilder.Redirect.PIPE);
+        TrainConfig config = JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache"));
+        steps = config.steps();
+        process = launcher.startFresh(config, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
       }
-      steps = run(id).readConfig().steps();
     } catch (IOException | IllegalArgumentException e) { // a spec queued by an older server may fail today's checks
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),
           null);

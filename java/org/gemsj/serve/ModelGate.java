@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * once (the model's parallel calls), at most {@code maxWaiting} queries waiting for a turn. A
  * query that finds the queue full is refused at once with RESOURCE_EXHAUSTED, and one whose
  * call's deadline passes (or whose client cancels) while it waits is dropped before it is
- * computed, so an overloaded server sheds work instead of answering minutes late.
+ * computed, so an overloaded server sheds work instead of answering minutes late. Waiting
+ * queries take their turns first come, first served.
  */
 final class ModelGate {
   private final Semaphore running;
@@ -52,21 +53,57 @@ final class ModelGate {
     }
   }
 
-  /** Waits for a turn in slices, so a cancelled call stops waiting too; false when the deadline passed. */
+  /**
+   * Waits in the fair semaphore's queue until a turn frees up (first come, first served), the
+   * call's deadline passes (false) or its client cancels; gRPC cancels the call's context at
+   * its deadline too, and a listener wakes the waiting thread then.
+   */
   private boolean acquireWithinDeadline() throws InterruptedException {
     Context c = Context.current();
-    Deadline d = c.getDeadline();
-    while (true) {
+    Thread waiter = Thread.currentThread();
+    Object guard = new Object();
+    boolean[] state = {true, false}; // waiting, woken by the listener
+    Context.CancellationListener wake = cancelled -> {
+      synchronized (guard) {
+        if (state[0]) {
+          state[1] = true;
+          waiter.interrupt();
+        }
+      }
+    };
+    c.addListener(wake, Runnable::run);
+    try {
       if (c.isCancelled()) {
-        throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
+        return stopped(c);
       }
-      long left = d == null ? Long.MAX_VALUE : d.timeRemaining(TimeUnit.MILLISECONDS);
-      if (left <= 0) {
-        return false;
-      }
-      if (running.tryAcquire(Math.min(left, 50), TimeUnit.MILLISECONDS)) {
+      Deadline d = c.getDeadline();
+      if (d == null) {
+        running.acquire();
         return true;
       }
+      return running.tryAcquire(d.timeRemaining(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      if (!c.isCancelled()) {
+        throw e; // not ours: the thread was interrupted
+      }
+      return stopped(c);
+    } finally {
+      synchronized (guard) {
+        state[0] = false;
+        if (state[1]) {
+          Thread.interrupted(); // the wake-up is consumed here, not left on a server thread
+        }
+      }
+      c.removeListener(wake);
     }
+  }
+
+  /** A cancelled call: false when its deadline passed, CANCELLED when its client went away. */
+  private static boolean stopped(Context c) {
+    Deadline d = c.getDeadline();
+    if (d != null && d.isExpired()) {
+      return false;
+    }
+    throw Status.CANCELLED.withDescription("the client cancelled the call").asRuntimeException();
   }
 }

@@ -2,6 +2,7 @@ package org.gemsj.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -180,8 +181,9 @@ public final class Study {
 
   /**
    * Wall seconds of a run that finished in an earlier invocation, or null. A finished run trained
-   * with other settings (another budget, --set, dataset) is refused rather than mixed into the report;
-   * a study directory that was moved keeps its runs.
+   * with other settings (another budget, --set, dataset) is refused rather than mixed into the report.
+   * A study directory that was moved keeps its runs (the dataset's path counts, unless the dataset
+   * lies inside the run's directory; the cache directory does not).
    */
   private static Double finishedEarlier(Path dir, TrainConfig planned) throws IOException {
     Path record = dir.resolve(RUN_RECORD);
@@ -222,9 +224,17 @@ public final class Study {
    */
   static List<String> differences(TrainConfig saved, TrainConfig planned) {
     List<String> out = new ArrayList<>();
-    differences("", JSON.valueToTree(saved), JSON.valueToTree(planned), out);
+    ObjectNode there = JSON.valueToTree(saved), here = JSON.valueToTree(planned);
+    for (String where : NOT_THE_RUN) {
+      there.remove(where);
+      here.remove(where);
+    }
+    differences("", there, here, out);
     return out;
   }
+
+  /** Settings that say where a run keeps its caches, not what it computes: a study moved to another HOME keeps its runs. */
+  private static final List<String> NOT_THE_RUN = List.of("cacheDir");
 
   private static void differences(String prefix, JsonNode there, JsonNode here, List<String> out) {
     Set<String> names = new TreeSet<>();

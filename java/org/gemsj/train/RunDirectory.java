@@ -86,6 +86,29 @@ public record RunDirectory(Path root) {
         root.resolve(ReportWriter.MEMORY_PNG), conflictLog());
   }
 
+  /** The first of a run's files that OUT holds (an interrupted replacement's leftover included), if any. */
+  public Optional<Path> anyRunFile() {
+    for (Path f : runFiles()) {
+      if (Files.exists(f) || Files.exists(old(f))) {
+        return Optional.of(f);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Deletes an earlier run's files, leftovers of interrupted replacements included; the rest of OUT stays. */
+  public void clear() throws IOException {
+    for (Path f : runFiles()) {
+      AtomicFiles.deleteTree(f);
+      AtomicFiles.deleteTree(old(f));
+    }
+  }
+
+  /** Where an interrupted directory replacement leaves the previous copy ({@link AtomicFiles#replaceDirectory}). */
+  private static Path old(Path f) {
+    return f.resolveSibling(f.getFileName() + ".old");
+  }
+
   /**
    * The step the checkpoint holds, if the run has a configuration and a readable checkpoint (an
    * interrupted checkpoint replacement is completed first); empty otherwise, also for an empty or

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.bytedeco.pytorch.Tensor;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.SplitData;
@@ -14,7 +15,6 @@ import org.gemsj.data.Splitter;
 import org.gemsj.eval.EvalResult;
 import org.gemsj.eval.MetricsDoc;
 import org.gemsj.eval.PopularityScorer;
-import org.gemsj.io.AtomicFiles;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.nativeops.NativeLibrary;
@@ -45,11 +45,6 @@ public final class Trainer {
     this.config = config;
     this.run = new RunDirectory(config.out());
     this.log = LogLines.tee(log, line -> listener.log(line));
-  }
-
-  /** Where an interrupted directory replacement leaves the previous copy ({@link AtomicFiles#replaceDirectory}). */
-  private static Path old(Path f) {
-    return f.resolveSibling(f.getFileName() + ".old");
   }
 
   /** Receives this run's progress events (replaces the previous listener); call before {@link #run}. */
@@ -118,11 +113,10 @@ public final class Trainer {
   public MetricsDoc run(boolean resume, boolean overwrite) throws IOException, TrainingStopped {
     Path out = config.out();
     if (!resume && !overwrite) {
-      for (Path f : run.runFiles()) {
-        if (Files.exists(f) || Files.exists(old(f))) {
-          throw new IllegalArgumentException(out + " already holds a training run (" + f.getFileName() + "): continue it with "
-              + "--resume " + out + ", or pass --overwrite to replace it, or choose another --out");
-        }
+      Optional<Path> earlier = run.anyRunFile();
+      if (earlier.isPresent()) {
+        throw new IllegalArgumentException(out + " already holds a training run (" + earlier.get().getFileName()
+            + "): continue it with --resume " + out + ", or pass --overwrite to replace it, or choose another --out");
       }
     }
     // everything the run reads is checked before anything is written into OUT: a bad dataset leaves OUT as it was
@@ -135,10 +129,7 @@ public final class Trainer {
     }
     Files.createDirectories(out);
     if (!resume) {
-      for (Path f : run.runFiles()) {
-        AtomicFiles.deleteTree(f); // only with --overwrite is there anything to delete
-        AtomicFiles.deleteTree(old(f));
-      }
+      run.clear(); // only with --overwrite is there anything to delete
       run.writeConfig(config);
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),

@@ -6,10 +6,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.gemsj.train.RunDirectory;
 import org.gemsj.train.TrainConfig;
 
@@ -31,10 +33,16 @@ public final class WorkerLauncher {
     this.environment = Map.copyOf(environment);
   }
 
-  /** Workers on this JVM's java binary and class path, with {@code jvmOptions} (e.g. -Xmx8g). */
+  /**
+   * Workers on this JVM's java binary and class path, with {@code jvmOptions} (e.g. -Xmx8g). The
+   * class path's entries are made absolute: a worker runs in another working directory.
+   */
   public static WorkerLauncher ofCurrentJvm(List<String> jvmOptions) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new WorkerLauncher(java, System.getProperty("java.class.path"), jvmOptions, Map.of());
+    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> !e.isEmpty()).map(e -> Path.of(e).toAbsolutePath().toString())
+        .collect(Collectors.joining(File.pathSeparator));
+    return new WorkerLauncher(java, classPath, jvmOptions, Map.of());
   }
 
   /** This JVM's own heap and stack settings (-Xmx, -Xms, -Xss), for workers that should have the same. */
@@ -52,12 +60,15 @@ public final class WorkerLauncher {
 
   /**
    * Starts a fresh run of {@code config} (into {@code config.out()}, replacing an earlier run's
-   * files there): writes its train_config.json, then starts the worker.
+   * files there): deletes those, writes its train_config.json, then starts the worker. The old
+   * checkpoint goes first, so a parent killed before the worker starts never leaves the new
+   * settings beside an old checkpoint that a later resume would continue.
    */
   public Process startFresh(TrainConfig config, int conflictEvery, List<Path> dataRoots, Path workingDir,
       ProcessBuilder.Redirect output) throws IOException {
     RunDirectory run = new RunDirectory(config.out());
     Files.createDirectories(run.root());
+    run.clear();
     run.writeConfig(config);
     return start(run, new WorkerRequest(false, conflictEvery, dataRoots), workingDir, output);
   }

@@ -42,6 +42,8 @@ class TrainOptionOverridesTest {
     assertMessage("learning-rate=1e-4", "--set learning-rate=1e-4: `gems train` has no option --learning-rate");
     assertMessage("seed=3", "--set seed=3: the study sets --seed itself");
     assertMessage("method=lora", "--set method=lora: the study sets --method itself");
+    assertMessage("gates=running", "--set gates=running: the study sets --gates itself"); // a method's identity
+    assertMessage("decomposition=complementary", "--set decomposition=complementary: the study sets --decomposition itself");
     assertMessage("no-null-space=true", "--set no-null-space=true: --no-null-space is a flag and takes no value");
   }
 

@@ -9,6 +9,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +65,35 @@ class ModelGateTest {
       assertEquals("waited", waiter.get(10, TimeUnit.SECONDS));
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void waitingQueriesTakeTheirTurnsInOrderOfArrival() throws Exception {
+    ModelGate gate = new ModelGate(1, 16);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newCachedThreadPool();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      Future<String> holder = hold(gate, pool, release);
+      List<Integer> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      List<Future<Boolean>> waiters = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        int n = i;
+        // each with a deadline far away, so each waits in one go (a wait in slices would lose its place)
+        Context.CancellableContext ctx = Context.current().withDeadline(Deadline.after(60, TimeUnit.SECONDS), timer);
+        waiters.add(pool.submit(() -> ctx.call(() -> gate.run(() -> order.add(n)))));
+        Thread.sleep(80); // arrive one after the other
+      }
+      release.countDown();
+      holder.get(10, TimeUnit.SECONDS);
+      for (Future<Boolean> w : waiters) {
+        w.get(10, TimeUnit.SECONDS);
+      }
+      assertEquals(List.of(0, 1, 2, 3, 4), order);
+    } finally {
+      pool.shutdownNow();
+      timer.shutdownNow();
     }
   }
 

@@ -59,6 +59,9 @@ class StudyMethodTest {
     TrainConfig a = TrainConfig.builder(Path.of("d"), Path.of("o")).steps(3000).lr(1e-4).historyLength(3).config();
     TrainConfig b = TrainConfig.builder(Path.of("d"), Path.of("o")).historyLength(3).lr(1e-4).steps(3000).config();
     assertEquals(List.of(), Study.differences(a, b));
+    TrainConfig elsewhere = TrainConfig.builder(Path.of("d"), Path.of("o")).steps(3000).lr(1e-4).historyLength(3)
+        .cacheDir(Path.of("/another/home/.cache")).config();
+    assertEquals(List.of(), Study.differences(a, elsewhere)); // where caches live is not what a run computes
     TrainConfig c = TrainConfig.builder(Path.of("d"), Path.of("o")).steps(300).lr(1e-4).historyLength(4).config();
     assertEquals(List.of("model.historyLength 3 there, 4 in this study", "steps 3000 there, 300 in this study"),
         Study.differences(a, c));

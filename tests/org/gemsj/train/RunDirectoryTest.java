@@ -39,4 +39,21 @@ class RunDirectoryTest {
     Files.writeString(run.metrics(), "{\"test\":{}}");
     assertEquals("{\"test\":{}}", run.metricsJson().orElseThrow());
   }
+
+  /** clear() takes every run file, leftovers of an interrupted replacement included, and nothing else. */
+  @Test
+  void clearDeletesTheRunsFilesOnly() throws Exception {
+    RunDirectory run = new RunDirectory(out);
+    Files.createDirectories(out.resolve("checkpoint.old"));
+    Files.writeString(out.resolve("checkpoint.old/state.json"), "{\"step\":3}");
+    Files.writeString(run.config(), "{}");
+    Files.writeString(run.metrics(), "{}");
+    Files.createDirectories(out.resolve("data"));
+    Files.writeString(out.resolve("data/items.jsonl"), "{}");
+    assertTrue(run.anyRunFile().isPresent());
+    run.clear();
+    assertTrue(run.anyRunFile().isEmpty(), "left: " + run.anyRunFile());
+    assertTrue(!Files.exists(out.resolve("checkpoint.old")) && !Files.exists(run.config()));
+    assertTrue(Files.exists(out.resolve("data/items.jsonl")), "a dataset inside OUT stays");
+  }
 }
