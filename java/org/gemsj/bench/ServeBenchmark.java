@@ -35,6 +35,8 @@ import org.gemsj.serve.ServerConfig;
 import org.gemsj.serve.proto.History;
 import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.RecommendRequest;
+import org.gemsj.serve.proto.RerankQuery;
+import org.gemsj.serve.proto.RerankRequest;
 import org.gemsj.serve.proto.SearchQuery;
 import org.gemsj.serve.proto.SearchRequest;
 import org.gemsj.train.TrainDefaults;
@@ -43,8 +45,10 @@ import org.gemsj.train.TrainDefaults;
  * Inference latency and throughput at several numbers of concurrent clients, over gRPC (a
  * loopback `gems serve` in this JVM, bearer token on, one shared HTTP/2 channel) and through the
  * Java API ({@link GemsModel} called from as many threads), side by side on the same model files.
- * Requests alternate a search (query plus a 3-item history) and a recommendation (5-item
- * history), one query each, k = 10. Each level runs in rounds that alternate the two modes.
+ * By default requests alternate a search (query plus a 3-item history) and a recommendation
+ * (5-item history), one query each, k = 10; each operation can also run alone, and a rerank
+ * re-orders 100 candidates for a query and a 3-item history. Each level runs in rounds that
+ * alternate the modes.
  */
 public final class ServeBenchmark {
   private static final String TOKEN = "bench-token-0123456789abcdef";
@@ -52,6 +56,11 @@ public final class ServeBenchmark {
   private static final long DEADLINE_S = 900;
   /** Rounds per level, alternating the two modes. */
   private static final int ROUNDS = 4;
+  /** Operations: the default alternates search and recommend; the others run alone. */
+  public static final String MIXED = "mixed", SEARCH = "search", RECOMMEND = "recommend", RERANK = "rerank";
+  public static final List<String> OPERATIONS = List.of(MIXED, SEARCH, RECOMMEND, RERANK);
+  /** Candidates of a rerank request (a first pass's top 100). */
+  static final int RERANK_CANDIDATES = 100;
 
   /** One measured level: mode ("grpc" or "java"), clients, requests, latency percentiles, rate. */
   public record Row(String mode, int clients, int requests, double p50_ms, double p99_ms, double mean_ms,
@@ -59,12 +68,20 @@ public final class ServeBenchmark {
 
   private final Path modelDir;
   private final List<Integer> parallelCalls; // the server's is the first; the Java API runs each
+  private final List<String> operations;
   private final int requestsPerLevel;
   private final int k;
   private final PrintStream progress;
 
   /** {@code parallelCalls}: GemsModel execution policies to compare (the gRPC server runs the first). */
-  public ServeBenchmark(Path modelDir, List<Integer> parallelCalls, int requestsPerLevel, int k, PrintStream progress) {
+  public ServeBenchmark(Path modelDir, List<Integer> parallelCalls, List<String> operations, int requestsPerLevel, int k,
+      PrintStream progress) {
+    for (String op : operations) {
+      if (!OPERATIONS.contains(op)) {
+        throw new IllegalArgumentException("--operations: '" + op + "' is not one of " + OPERATIONS);
+      }
+    }
+    this.operations = List.copyOf(operations);
     this.modelDir = modelDir;
     this.parallelCalls = List.copyOf(parallelCalls);
     this.requestsPerLevel = requestsPerLevel;
@@ -87,48 +104,35 @@ public final class ServeBenchmark {
       try {
         var stub = InferenceServiceGrpc.newBlockingStub(channel);
         List<Item> items = direct.get(0).items();
-        IntConsumer grpc = i -> {
-          if (i % 2 == 0) {
-            stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).search(SearchRequest.newBuilder()
-                .setModel("bench").setK(k).addQueries(SearchQuery.newBuilder().setQuery(query(items, i))
-                    .addAllHistory(history(items, i, 3))).build());
-          } else {
-            stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
-                .setModel("bench").setK(k).addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
+        for (String op : operations) {
+          IntConsumer grpc = i -> viaGrpc(stub, op, items, i);
+          List<IntConsumer> java = new ArrayList<>();
+          for (GemsModel m : direct) {
+            java.add(i -> viaJava(m, op, items, i));
           }
-        };
-        List<IntConsumer> java = new ArrayList<>();
-        for (GemsModel m : direct) {
-          java.add(i -> {
-            if (i % 2 == 0) {
-              m.search(query(items, i), history(items, i, 3), k);
-            } else {
-              m.recommend(history(items, i, 5), k);
+          measure(grpc, 1, 8); // warm-up: model load, JIT, channel
+          for (IntConsumer j : java) {
+            measure(j, 1, 8);
+          }
+          for (int c : clientCounts) {
+            // rounds alternate the modes so that all of them see the same machine (others' load drifts)
+            int perRound = Math.max(c, requestsPerLevel / ROUNDS);
+            int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
+            List<long[]> viaGrpc = new ArrayList<>();
+            List<List<long[]>> viaJava = new ArrayList<>();
+            java.forEach(j -> viaJava.add(new ArrayList<>()));
+            for (int r = 0; r < rounds; r++) {
+              viaGrpc.add(measure(grpc, c, perRound));
+              for (int j = 0; j < java.size(); j++) {
+                viaJava.get(j).add(measure(java.get(j), c, perRound));
+              }
             }
-          });
-        }
-        measure(grpc, 1, 8); // warm-up: model load, JIT, channel
-        for (IntConsumer j : java) {
-          measure(j, 1, 8);
-        }
-        for (int c : clientCounts) {
-          // rounds alternate the modes so that all of them see the same machine (others' load drifts)
-          int perRound = Math.max(c, requestsPerLevel / ROUNDS);
-          int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
-          List<long[]> viaGrpc = new ArrayList<>();
-          List<List<long[]>> viaJava = new ArrayList<>();
-          java.forEach(j -> viaJava.add(new ArrayList<>()));
-          for (int r = 0; r < rounds; r++) {
-            viaGrpc.add(measure(grpc, c, perRound));
+            rows.add(row(mode("grpc", 0, op), c, viaGrpc));
             for (int j = 0; j < java.size(); j++) {
-              viaJava.get(j).add(measure(java.get(j), c, perRound));
+              rows.add(row(mode("java", j, op), c, viaJava.get(j)));
             }
+            progress.println("bench serve: " + op + ", " + c + " clients done");
           }
-          rows.add(row(mode("grpc", 0), c, viaGrpc));
-          for (int j = 0; j < java.size(); j++) {
-            rows.add(row(mode("java", j), c, viaJava.get(j)));
-          }
-          progress.println("bench serve: " + c + " clients done");
         }
       } finally {
         channel.shutdownNow();
@@ -139,9 +143,48 @@ public final class ServeBenchmark {
     return rows;
   }
 
-  /** "java" / "grpc", with the policy when several are compared ("java/p2": 2 parallel calls). */
-  private String mode(String via, int policy) {
-    return parallelCalls.size() == 1 ? via : via + "/p" + parallelCalls.get(policy);
+  /**
+   * "java" / "grpc", with the policy when several are compared ("java/p2": 2 parallel calls) and
+   * the operation unless it is the default mix ("grpc:rerank").
+   */
+  private String mode(String via, int policy, String op) {
+    return (parallelCalls.size() == 1 ? via : via + "/p" + parallelCalls.get(policy)) + (op.equals(MIXED) ? "" : ":" + op);
+  }
+
+  /** Request {@code i} of an operation over gRPC. */
+  private void viaGrpc(InferenceServiceGrpc.InferenceServiceBlockingStub stub, String op, List<Item> items, int i) {
+    var s = stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS);
+    if (op.equals(RERANK)) {
+      s.rerank(RerankRequest.newBuilder().setModel("bench").addQueries(RerankQuery.newBuilder()
+          .setQuery(query(items, i)).addAllHistory(history(items, i, 3)).addAllCandidateIds(candidates(items, i)))
+          .build());
+    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
+      s.search(SearchRequest.newBuilder().setModel("bench").setK(k).addQueries(SearchQuery.newBuilder()
+          .setQuery(query(items, i)).addAllHistory(history(items, i, 3))).build());
+    } else {
+      s.recommend(RecommendRequest.newBuilder().setModel("bench").setK(k)
+          .addHistories(History.newBuilder().addAllItems(history(items, i, 5))).build());
+    }
+  }
+
+  /** Request {@code i} of an operation through the Java API. */
+  private void viaJava(GemsModel m, String op, List<Item> items, int i) {
+    if (op.equals(RERANK)) {
+      m.rerank(query(items, i), history(items, i, 3), candidates(items, i));
+    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
+      m.search(query(items, i), history(items, i, 3), k);
+    } else {
+      m.recommend(history(items, i, 5), k);
+    }
+  }
+
+  /** A search engine's first pass stand-in: {@link #RERANK_CANDIDATES} distinct items. */
+  private static List<String> candidates(List<Item> items, int i) {
+    List<String> ids = new ArrayList<>();
+    for (int j = 0; j < Math.min(RERANK_CANDIDATES, items.size()); j++) {
+      ids.add(items.get((i * 37 + j) % items.size()).id());
+    }
+    return ids;
   }
 
   private static String query(List<Item> items, int i) {
@@ -200,9 +243,9 @@ public final class ServeBenchmark {
   }
 
   public static void print(List<Row> rows, PrintStream out) {
-    out.printf("%-8s %7s %8s %9s %9s %9s %9s%n", "mode", "clients", "requests", "p50_ms", "p99_ms", "mean_ms", "req/s");
+    out.printf("%-16s %7s %8s %9s %9s %9s %9s%n", "mode", "clients", "requests", "p50_ms", "p99_ms", "mean_ms", "req/s");
     for (Row r : rows) {
-      out.printf("%-8s %7d %8d %9.1f %9.1f %9.1f %9.1f%n", r.mode(), r.clients(), r.requests(), r.p50_ms(), r.p99_ms(),
+      out.printf("%-16s %7d %8d %9.1f %9.1f %9.1f %9.1f%n", r.mode(), r.clients(), r.requests(), r.p50_ms(), r.p99_ms(),
           r.mean_ms(), r.requests_per_s());
     }
   }
@@ -217,7 +260,9 @@ public final class ServeBenchmark {
     // other work on the machine shows here: on 2 cores a load above 2 means the runs shared the CPUs
     meta.put("load_average_before", loadBefore);
     meta.put("load_average_after", loadAverage());
-    meta.put("requests", "alternating search (query + 3-item history) and recommend (5-item history), k = 10, one query each");
+    meta.put("requests", "mixed: alternating search (query + 3-item history) and recommend (5-item history), k = 10, "
+        + "one query each; search, recommend: that kind alone; rerank: a query + 3-item history over "
+        + RERANK_CANDIDATES + " candidates");
     var doc = new LinkedHashMap<String, Object>();
     doc.put("rows", rows);
     doc.put("meta", meta);

@@ -94,6 +94,9 @@ final class BenchCommand implements Runnable {
     @Option(names = "--parallel-calls", split = ",", description = "GemsModel execution policies to compare side by "
         + "side, inferences at once (e.g. 1,2; default: GemsModel's default; the gRPC server runs the first)")
     List<Integer> parallelCalls = List.of(GemsModel.DEFAULT_PARALLEL_CALLS);
+    @Option(names = "--operations", split = ",", description = "what the requests do: mixed (default: search and "
+        + "recommend alternating), search, recommend, rerank (100 candidates); several: one set of rows each")
+    List<String> operations = List.of(ServeBenchmark.MIXED);
 
     @Override
     public Integer call() throws Exception {
@@ -104,7 +107,7 @@ final class BenchCommand implements Runnable {
       try {
         double load = ServeBenchmark.loadAverage();
         Path dir = model != null ? model : ServeBenchmark.demoModel(work);
-        var rows = new ServeBenchmark(dir, parallelCalls, requests, k, System.err).run(clients, work.resolve("server"));
+        var rows = new ServeBenchmark(dir, parallelCalls, operations, requests, k, System.err).run(clients, work.resolve("server"));
         ServeBenchmark.print(rows, System.out);
         ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
             : ServeBenchmark.DEMO_MODEL, load, out);
