@@ -2,6 +2,7 @@ package org.gemsj.api;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -38,8 +39,8 @@ import org.gemsj.nativeops.NativeLibrary;
  * are read, as in training. Every id must be in the catalogue.
  *
  * <p><b>Threads</b>: every method is safe to call from any thread. At most
- * {@code parallelCalls} inferences run at once ({@link #load(Path, int)}; the others wait their
- * turn, first come first served); the model keeps no per-call state, so concurrent calls give
+ * {@code parallelCalls} inferences run at once ({@link Policy}; the others wait their turn,
+ * first come first served), each optionally a micro-batch of requests; the model keeps no per-call state, so concurrent calls give
  * the answers they give alone. Each call is also spread over the cores by libtorch's intra-op
  * threads (a process-wide setting: OMP_NUM_THREADS). Calls are not merged into one batch: a
  * batched encoder pads inputs to a common length and its floating-point sums then differ in the
@@ -59,28 +60,70 @@ public final class GemsModel implements AutoCloseable {
 
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock(true); // write: close
   private final Semaphore calls; // the inferences that may run at once
+  private final MicroBatcher batcher; // null: every search and recommendation runs alone
   private final Path dir;
   private volatile GenerativeModel model; // null once closed; set under the write lock
 
-  private GemsModel(Path dir, GenerativeModel model, int parallelCalls) {
+  private GemsModel(Path dir, GenerativeModel model, Policy policy) {
     this.dir = dir;
     this.model = model;
-    this.calls = new Semaphore(parallelCalls, true);
+    this.calls = new Semaphore(policy.parallelCalls(), true);
+    this.batcher = policy.batchWindow().isZero() ? null : new MicroBatcher(policy.batchWindow(), policy.maxBatch(),
+        (examples, k, beams) -> infer(m -> m.topKBatch(examples, k, beams)));
   }
 
-  /** Loads a saved model directory ({@code OUT/model} of a training run), {@link #DEFAULT_PARALLEL_CALLS} at once. */
+  /**
+   * How a model runs its inferences.
+   *
+   * @param parallelCalls inferences (or batches) run at once
+   * @param batchWindow micro-batching: searches and recommendations that arrive within this
+   *     window of the first waiting one run as one batch (atomic ids: one encoder and one decoder
+   *     pass for the batch; other ids run one by one); a batched answer is the request's answer
+   *     alone to float rounding (the batch pads its inputs). ZERO: no batching. Re-ranking is not batched.
+   * @param maxBatch requests in one batch at most
+   */
+  public record Policy(int parallelCalls, Duration batchWindow, int maxBatch) {
+    /** One call at a time, no batching: neither has been measured to help on a 2-core machine yet. */
+    public static final Policy DEFAULT = new Policy(DEFAULT_PARALLEL_CALLS, Duration.ZERO, 1);
+
+    public Policy {
+      Objects.requireNonNull(batchWindow, "batchWindow");
+      if (parallelCalls < 1) {
+        throw new IllegalArgumentException("parallelCalls must be >= 1, got " + parallelCalls);
+      }
+      if (batchWindow.isNegative() || maxBatch < 1) {
+        throw new IllegalArgumentException("need batchWindow >= 0 and maxBatch >= 1, got " + batchWindow + " and "
+            + maxBatch);
+      }
+    }
+
+    /** Requests that may be inside the model at once: each parallel call may carry a batch. */
+    public int inFlight() {
+      return parallelCalls * (batchWindow.isZero() ? 1 : maxBatch);
+    }
+  }
+
+  /** Loads a saved model directory ({@code OUT/model} of a training run) with {@link Policy#DEFAULT}. */
   public static GemsModel load(Path dir) throws IOException {
-    return load(dir, DEFAULT_PARALLEL_CALLS);
+    return load(dir, Policy.DEFAULT);
   }
 
   /** As {@link #load(Path)}, running up to {@code parallelCalls} inferences at once. */
   public static GemsModel load(Path dir, int parallelCalls) throws IOException {
+    return load(dir, new Policy(parallelCalls, Duration.ZERO, 1));
+  }
+
+  /** As {@link #load(Path)}, with this execution policy. */
+  public static GemsModel load(Path dir, Policy policy) throws IOException {
     Objects.requireNonNull(dir, "dir");
-    if (parallelCalls < 1) {
-      throw new IllegalArgumentException("parallelCalls must be >= 1, got " + parallelCalls);
-    }
+    Objects.requireNonNull(policy, "policy");
     NativeLibrary.load(); // libtorch and GEMS-J's threading policy (BlasThreads)
-    return new GemsModel(dir, ModelStore.load(dir), parallelCalls);
+    return new GemsModel(dir, ModelStore.load(dir), policy);
+  }
+
+  /** Batches run by micro-batching so far (0 without it). */
+  long batchesRun() {
+    return batcher == null ? 0 : batcher.batches();
   }
 
   /** The top {@code k} items for a query, with no user history. */
@@ -212,14 +255,20 @@ public final class GemsModel implements AutoCloseable {
       throw new IllegalArgumentException("beam width " + beamWidth + " cannot return k = " + k + " items: use a beam >= k");
     }
     Objects.requireNonNull(history, "history");
-    return infer(m -> {
-      Example e = example(m, task, query, history);
-      List<Hit> hits = new ArrayList<>();
-      for (ScoredItem s : m.topK(e, k, beamWidth)) {
-        hits.add(new Hit(s.id(), m.items().get(m.indexOf(s.id())).title(), s.score()));
-      }
-      return hits;
-    });
+    if (batcher != null) {
+      Example e = withModel(m -> example(m, task, query, history)); // checked before it joins a batch
+      List<ScoredItem> top = batcher.topK(e, k, beamWidth);
+      return withModel(m -> hits(m, top));
+    }
+    return infer(m -> hits(m, m.topK(example(m, task, query, history), k, beamWidth)));
+  }
+
+  private static List<Hit> hits(GenerativeModel m, List<ScoredItem> top) {
+    List<Hit> hits = new ArrayList<>();
+    for (ScoredItem s : top) {
+      hits.add(new Hit(s.id(), m.items().get(m.indexOf(s.id())).title(), s.score()));
+    }
+    return hits;
   }
 
   /** The model's input for a request: the history checked against the catalogue, its newest historyLength ids. */

@@ -67,15 +67,15 @@ public final class ServeBenchmark {
       double requests_per_s) {}
 
   private final Path modelDir;
-  private final List<Integer> parallelCalls; // the server's is the first; the Java API runs each
+  private final List<GemsModel.Policy> policies; // the server's is the first; the Java API runs each
   private final List<String> operations;
   private final int requestsPerLevel;
   private final int k;
   private final PrintStream progress;
 
-  /** {@code parallelCalls}: GemsModel execution policies to compare (the gRPC server runs the first). */
-  public ServeBenchmark(Path modelDir, List<Integer> parallelCalls, List<String> operations, int requestsPerLevel, int k,
-      PrintStream progress) {
+  /** {@code policies}: GemsModel execution policies to compare (the gRPC server runs the first). */
+  public ServeBenchmark(Path modelDir, List<GemsModel.Policy> policies, List<String> operations, int requestsPerLevel,
+      int k, PrintStream progress) {
     for (String op : operations) {
       if (!OPERATIONS.contains(op)) {
         throw new IllegalArgumentException("--operations: '" + op + "' is not one of " + OPERATIONS);
@@ -83,7 +83,7 @@ public final class ServeBenchmark {
     }
     this.operations = List.copyOf(operations);
     this.modelDir = modelDir;
-    this.parallelCalls = List.copyOf(parallelCalls);
+    this.policies = List.copyOf(policies);
     this.requestsPerLevel = requestsPerLevel;
     this.k = k;
     this.progress = progress;
@@ -93,11 +93,11 @@ public final class ServeBenchmark {
     Files.createDirectories(work.resolve("datasets"));
     ServerConfig config = new ServerConfig("127.0.0.1", 0, work, List.of(work.resolve("datasets")), List.of(TOKEN), false,
         null, null, Map.of("bench", modelDir), JobRunner.Options.DEFAULTS, ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
-        parallelCalls.get(0), ServerConfig.DEFAULT_MAX_WAITING);
+        policies.get(0), ServerConfig.DEFAULT_MAX_WAITING);
     List<Row> rows = new ArrayList<>();
     List<GemsModel> direct = new ArrayList<>(); // one per policy, the same files
     try (GemsServer server = GemsServer.start(config)) {
-      for (int p : parallelCalls) {
+      for (GemsModel.Policy p : policies) {
         direct.add(GemsModel.load(modelDir, p));
       }
       ManagedChannel channel = GemsClient.channel("127.0.0.1:" + server.port(), TOKEN, null, null);
@@ -144,11 +144,14 @@ public final class ServeBenchmark {
   }
 
   /**
-   * "java" / "grpc", with the policy when several are compared ("java/p2": 2 parallel calls) and
-   * the operation unless it is the default mix ("grpc:rerank").
+   * "java" / "grpc", with the policy when several are compared ("java/p2": 2 parallel calls,
+   * "java/p1b2": one at a time, batches of requests within 2 ms) and the operation unless it is
+   * the default mix ("grpc:rerank").
    */
   private String mode(String via, int policy, String op) {
-    return (parallelCalls.size() == 1 ? via : via + "/p" + parallelCalls.get(policy)) + (op.equals(MIXED) ? "" : ":" + op);
+    GemsModel.Policy p = policies.get(policy);
+    String name = "p" + p.parallelCalls() + (p.batchWindow().isZero() ? "" : "b" + p.batchWindow().toMillis());
+    return (policies.size() == 1 ? via : via + "/" + name) + (op.equals(MIXED) ? "" : ":" + op);
   }
 
   /** Request {@code i} of an operation over gRPC. */

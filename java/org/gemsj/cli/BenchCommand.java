@@ -2,6 +2,7 @@ package org.gemsj.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -94,6 +95,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--parallel-calls", split = ",", description = "GemsModel execution policies to compare side by "
         + "side, inferences at once (e.g. 1,2; default: GemsModel's default; the gRPC server runs the first)")
     List<Integer> parallelCalls = List.of(GemsModel.DEFAULT_PARALLEL_CALLS);
+    @Option(names = "--batch-window-ms", split = ",", description = "micro-batching windows to compare (0: off; "
+        + "default 0); every --parallel-calls with every window; the gRPC server runs the first pair")
+    List<Long> batchWindowsMs = List.of(0L);
+    @Option(names = "--max-batch", description = "requests in one micro-batch at most (default 8)") int maxBatch = 8;
     @Option(names = "--operations", split = ",", description = "what the requests do: mixed (default: search and "
         + "recommend alternating), search, recommend, rerank (100 candidates); several: one set of rows each")
     List<String> operations = List.of(ServeBenchmark.MIXED);
@@ -103,11 +108,17 @@ final class BenchCommand implements Runnable {
       if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1) || parallelCalls.stream().anyMatch(p -> p < 1)) {
         throw new IllegalArgumentException("--requests, -k, every --clients level and every --parallel-calls must be >= 1");
       }
+      List<GemsModel.Policy> policies = new ArrayList<>();
+      for (int p : parallelCalls) {
+        for (long w : batchWindowsMs) {
+          policies.add(new GemsModel.Policy(p, Duration.ofMillis(w), maxBatch));
+        }
+      }
       Path work = Files.createTempDirectory("gems-bench-serve");
       try {
         double load = ServeBenchmark.loadAverage();
         Path dir = model != null ? model : ServeBenchmark.demoModel(work);
-        var rows = new ServeBenchmark(dir, parallelCalls, operations, requests, k, System.err).run(clients, work.resolve("server"));
+        var rows = new ServeBenchmark(dir, policies, operations, requests, k, System.err).run(clients, work.resolve("server"));
         ServeBenchmark.print(rows, System.out);
         ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
             : ServeBenchmark.DEMO_MODEL, load, out);

@@ -43,6 +43,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--parallel-calls", description = "inferences each model runs at once (default "
       + GemsModel.DEFAULT_PARALLEL_CALLS + "; each call also uses libtorch's intra-op threads)")
   int parallelCalls = GemsModel.DEFAULT_PARALLEL_CALLS;
+  @Option(names = "--batch-window-ms", description = "micro-batching: searches and recommendations arriving within "
+      + "this many milliseconds run as one batch (default 2, measured: docs/PERFORMANCE.md; 0: off)")
+  long batchWindowMs = 2;
+  @Option(names = "--max-batch", description = "requests in one micro-batch at most (default 8)") int maxBatch = 8;
   @Option(names = "--max-waiting", description = "queries that may wait for one model; more are refused with "
       + "RESOURCE_EXHAUSTED (default " + ServerConfig.DEFAULT_MAX_WAITING + ")")
   int maxWaiting = ServerConfig.DEFAULT_MAX_WAITING;
@@ -63,7 +67,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServerConfig config = new ServerConfig(host, port, dataDir, roots, tokens, noAuth, tlsCert, tlsKey, models,
         new JobRunner.Options(maxRunning, maxQueue, Duration.ofSeconds(cancelGrace), JobRunner.Options.DEFAULTS.maxAttempts()),
-        maxMessageBytes, workerJvmOptions, parallelCalls, maxWaiting);
+        maxMessageBytes, workerJvmOptions, new GemsModel.Policy(parallelCalls, Duration.ofMillis(batchWindowMs), maxBatch),
+        maxWaiting);
     GemsServer server = GemsServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

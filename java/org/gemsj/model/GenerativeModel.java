@@ -394,6 +394,49 @@ public final class GenerativeModel implements AutoCloseable {
     return out;
   }
 
+  /**
+   * {@link #topK} for several examples at once. With atomic ids (one decoding step) the encoder
+   * and the decoder run once over the whole batch and each example's beam search reads its own
+   * row; other ids are searched one example at a time. The answers are each example's
+   * {@code topK} to float rounding: the batch pads its inputs to a common length, which changes
+   * the order of some sums in the last bits.
+   */
+  public List<List<ScoredItem>> topKBatch(List<Example> examples, int[] k, int[] beamWidth) {
+    if (ids.depth() != 1 || examples.size() == 1) {
+      List<List<ScoredItem>> out = new ArrayList<>();
+      for (int e = 0; e < examples.size(); e++) {
+        out.add(topK(examples.get(e), k[e], beamWidth[e]));
+      }
+      return out;
+    }
+    int b = examples.size(), vocab = ids.vocabulary();
+    float[] flat;
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      Encoded enc = encode(examples, 0);
+      Tensor logits = decoder.forward(Tensors.fromLongs(new long[b], b, 1), enc.states(), enc.mask(), 0);
+      Tensor prior = transitionLogits(transitionRows(examples));
+      if (prior != null) {
+        logits = logits.add(prior);
+      }
+      flat = Tensors.toFloats(logits.select(1, 0));
+    }
+    List<List<ScoredItem>> out = new ArrayList<>();
+    for (int e = 0; e < b; e++) {
+      float[] row = Arrays.copyOfRange(flat, e * vocab, (e + 1) * vocab);
+      List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), 1, beamWidth[e], k[e], prefixes -> {
+        float[][] rows = new float[prefixes.size()][];
+        Arrays.fill(rows, row);
+        return rows;
+      });
+      List<ScoredItem> top = new ArrayList<>();
+      for (BeamSearch.Beam beam : beams) {
+        top.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
+      }
+      out.add(top);
+    }
+    return out;
+  }
+
   /** The top {@code k} items for one example by constrained beam search, best first. */
   public List<ScoredItem> topK(Example example, int k, int beamWidth) {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {

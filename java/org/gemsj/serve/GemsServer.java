@@ -36,10 +36,10 @@ public final class GemsServer implements AutoCloseable {
     JobLedger ledger = new JobLedger(store);
     runner = new JobRunner(ledger, c.dataDir(), c.dataRoots(), WorkerLauncher.ofCurrentJvm(c.workerJvmOptions()),
         c.runner());
-    models = new ModelRegistry(c.models(), store, runner, c.parallelCalls());
+    models = new ModelRegistry(c.models(), store, runner, c.inference());
     models.loadNamed();
     var jobs = new JobServiceImpl(ledger, runner, roots);
-    var inference = new InferenceServiceImpl(models, c.parallelCalls(), c.maxWaiting());
+    var inference = new InferenceServiceImpl(models, c.inference().inFlight(), c.maxWaiting());
     builder.addService(guard(jobs.bindService(), auth))
         .addService(guard(inference.bindService(), auth))
         .addService(guard(ProtoReflectionServiceV1.newInstance().bindService(), auth))

@@ -24,7 +24,8 @@ import org.gemsj.serve.proto.SearchResponse;
  * answered in order; each query waits for its turn at the model through a {@link ModelGate}, so a
  * call whose deadline passes (or whose client cancels) stops with DEADLINE_EXCEEDED (CANCELLED)
  * before its next query is computed, even while it waits, and a model with too many queries
- * waiting refuses more with RESOURCE_EXHAUSTED. A query being computed is not interrupted.
+ * waiting refuses new calls with RESOURCE_EXHAUSTED (a call already answering is answered
+ * whole). A query being computed is not interrupted.
  */
 final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
   static final int MAX_BATCH = 256;
@@ -32,22 +33,22 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
   static final int MAX_CANDIDATES = 1000;
 
   private final ModelRegistry models;
-  private final int parallelCalls;
+  private final int inFlight;
   private final int maxWaiting;
   private final Map<GemsModel, ModelGate> gates = new ConcurrentHashMap<>(); // one per loaded model
 
   /**
-   * @param parallelCalls inferences each model runs at once (what its GemsModel was loaded with)
+   * @param inFlight queries each model takes in at once (its parallel calls times its batch size)
    * @param maxWaiting queries that may wait for each model; more are refused with RESOURCE_EXHAUSTED
    */
-  InferenceServiceImpl(ModelRegistry models, int parallelCalls, int maxWaiting) {
+  InferenceServiceImpl(ModelRegistry models, int inFlight, int maxWaiting) {
     this.models = models;
-    this.parallelCalls = parallelCalls;
+    this.inFlight = inFlight;
     this.maxWaiting = maxWaiting;
   }
 
   private ModelGate gate(GemsModel model) {
-    return gates.computeIfAbsent(model, m -> new ModelGate(parallelCalls, maxWaiting));
+    return gates.computeIfAbsent(model, m -> new ModelGate(inFlight, maxWaiting));
   }
 
   @Override
@@ -64,7 +65,8 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       SearchResponse.Builder r = SearchResponse.newBuilder();
       for (SearchQuery q : req.getQueriesList()) {
-        r.addResults(hits(gate(model).run(() -> model.search(q.getQuery(), q.getHistoryList(), req.getK()))));
+        r.addResults(hits(gate(model).run(r.getResultsCount() == 0,
+            () -> model.search(q.getQuery(), q.getHistoryList(), req.getK()))));
       }
       return r.build();
     });
@@ -84,7 +86,7 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       RecommendResponse.Builder r = RecommendResponse.newBuilder();
       for (History h : req.getHistoriesList()) {
-        r.addResults(hits(gate(model).run(() -> model.recommend(h.getItemsList(), req.getK()))));
+        r.addResults(hits(gate(model).run(r.getResultsCount() == 0, () -> model.recommend(h.getItemsList(), req.getK()))));
       }
       return r.build();
     });
@@ -124,8 +126,8 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
       }
       RerankResponse.Builder r = RerankResponse.newBuilder();
       for (RerankQuery q : req.getQueriesList()) {
-        r.addResults(hits(gate(model).run(() -> model.rerank(q.getQuery().isEmpty() ? null : q.getQuery(),
-            q.getHistoryList(), q.getCandidateIdsList()))));
+        r.addResults(hits(gate(model).run(r.getResultsCount() == 0, () -> model.rerank(
+            q.getQuery().isEmpty() ? null : q.getQuery(), q.getHistoryList(), q.getCandidateIdsList()))));
       }
       return r.build();
     });

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * The server's admission control in front of one model: at most {@code running} inferences at
  * once (the model's parallel calls), at most {@code maxWaiting} queries waiting for a turn. A
- * query that finds the queue full is refused at once with RESOURCE_EXHAUSTED, and one whose
+ * call whose first query finds the queue full is refused at once with RESOURCE_EXHAUSTED, and one whose
  * call's deadline passes (or whose client cancels) while it waits is dropped before it is
  * computed, so an overloaded server sheds work instead of answering minutes late. Waiting
  * queries take their turns first come, first served.
@@ -26,9 +26,13 @@ final class ModelGate {
     this.maxWaiting = maxWaiting;
   }
 
-  /** Runs one query of the current call when its turn comes, within the call's deadline. */
-  <T> T run(Supplier<T> query) throws InterruptedException {
-    if (waiting.incrementAndGet() > maxWaiting) {
+  /**
+   * Runs one query of the current call when its turn comes, within the call's deadline. The
+   * waiting room's limit applies to a call's {@code first} query: a call is refused at once or
+   * answered whole (unless its deadline passes); its later queries still wait their turn.
+   */
+  <T> T run(boolean first, Supplier<T> query) throws InterruptedException {
+    if (waiting.incrementAndGet() > maxWaiting && first) {
       waiting.decrementAndGet();
       throw Status.RESOURCE_EXHAUSTED.withDescription("the model has " + maxWaiting + " queries waiting already "
           + "(gems serve --max-waiting); retry later").asRuntimeException();

@@ -19,11 +19,11 @@ public final class ModelRegistry implements AutoCloseable {
   private final Map<String, Path> named;
   private final JobStore jobs;
   private final JobRunner runner;
-  private final int parallelCalls; // each model's GemsModel.load(dir, parallelCalls)
+  private final GemsModel.Policy inference; // how each model runs
   private final Map<String, GemsModel> loaded = new HashMap<>();
 
-  public ModelRegistry(Map<String, Path> named, JobStore jobs, JobRunner runner, int parallelCalls) {
-    this.parallelCalls = parallelCalls;
+  public ModelRegistry(Map<String, Path> named, JobStore jobs, JobRunner runner, GemsModel.Policy inference) {
+    this.inference = inference;
     this.named = Map.copyOf(named);
     this.jobs = jobs;
     this.runner = runner;
@@ -36,7 +36,7 @@ public final class ModelRegistry implements AutoCloseable {
   public synchronized void loadNamed() throws IOException {
     for (var e : named.entrySet()) {
       try {
-        loaded.put(e.getKey(), GemsModel.load(e.getValue(), parallelCalls));
+        loaded.put(e.getKey(), GemsModel.load(e.getValue(), inference));
       } catch (IOException | RuntimeException bad) {
         close();
         throw new IOException("--model " + e.getKey() + "=" + e.getValue() + ": "
@@ -55,7 +55,7 @@ public final class ModelRegistry implements AutoCloseable {
     if (dir.isEmpty()) {
       return Optional.empty();
     }
-    m = GemsModel.load(dir.get(), parallelCalls);
+    m = GemsModel.load(dir.get(), inference);
     loaded.put(name, m);
     return Optional.of(m);
   }

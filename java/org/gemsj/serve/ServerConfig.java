@@ -3,6 +3,8 @@ package org.gemsj.serve;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.gemsj.api.GemsModel;
 
 /**
  * Everything `gems serve` is configured with.
@@ -19,12 +21,12 @@ import java.util.Map;
  * @param runner job limits
  * @param maxMessageBytes largest request the server reads
  * @param workerJvmOptions JVM options of worker processes (e.g. -Xmx)
- * @param parallelCalls inferences each model runs at once ({@code GemsModel.load(dir, n)})
+ * @param inference how each model runs its inferences (parallel calls, micro-batching)
  * @param maxWaiting queries that may wait for each model; more are refused with RESOURCE_EXHAUSTED
  */
 public record ServerConfig(String host, int port, Path dataDir, List<Path> dataRoots, List<String> tokens,
     boolean allowNoAuth, Path tlsCert, Path tlsKey, Map<String, Path> models, JobRunner.Options runner,
-    int maxMessageBytes, List<String> workerJvmOptions, int parallelCalls, int maxWaiting) {
+    int maxMessageBytes, List<String> workerJvmOptions, GemsModel.Policy inference, int maxWaiting) {
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
   /** Queries that may wait for one model: 64 at ~30 ms each is about 2 s of work queued on an idle 2-core machine. */
   public static final int DEFAULT_MAX_WAITING = 64;
@@ -41,9 +43,7 @@ public record ServerConfig(String host, int port, Path dataDir, List<Path> dataR
     if (maxWaiting < 1) {
       throw new IllegalArgumentException("--max-waiting must be >= 1, got " + maxWaiting);
     }
-    if (parallelCalls < 1) {
-      throw new IllegalArgumentException("--parallel-calls must be >= 1, got " + parallelCalls);
-    }
+    Objects.requireNonNull(inference, "inference");
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");
     }

@@ -111,6 +111,32 @@ class GenerativeModelTest {
     }
   }
 
+  /** A batch of examples gets each example's topK, to float rounding (the batch pads its inputs). */
+  @Test
+  void topKBatchIsTopKOfEachExample() throws IOException {
+    Random r = new Random(System.nanoTime());
+    List<Item> items = catalogue(30, r);
+    for (ItemIds.Scheme scheme : ItemIds.Scheme.values()) {
+      try (GenerativeModel model = ModelFactory.create(options(scheme), items, r.nextLong())) {
+        perturbDecoder(model, r);
+        List<Example> batch = List.of(new Example("a", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0),
+            new Example("b", Task.REC, List.of("i1", "i9", "i4"), null, null, 0),
+            new Example("c", Task.SEARCH, List.of(), "blue steel kettle lamp mug", null, 0));
+        int[] k = {3, 5, 1}, beams = {20, 5, 30};
+        List<List<ScoredItem>> together = model.topKBatch(batch, k, beams);
+        for (int e = 0; e < batch.size(); e++) {
+          List<ScoredItem> alone = model.topK(batch.get(e), k[e], beams[e]);
+          assertEquals(alone.stream().map(ScoredItem::id).toList(), together.get(e).stream().map(ScoredItem::id).toList(),
+              scheme + " example " + e);
+          for (int j = 0; j < alone.size(); j++) {
+            double want = alone.get(j).score();
+            assertEquals(want, together.get(e).get(j).score(), 1e-4 * Math.max(1, Math.abs(want)), scheme + " " + e);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void atomicScoresAreALogSoftmaxOverItems() throws IOException {
     Random r = new Random(System.nanoTime());

@@ -41,8 +41,11 @@ class RunningGatesTest {
     // their first values) + 0.2 x 0.4 (4 of 10 samples)
     RunningGates r = opt.runningGates();
     double[] w1 = config.gating().gates(r, 0, 4, 6), w2 = config.gating().gates(r, 1, 4, 6);
-    assertEquals(0.68, w1[0], 0.05, "w1: search carries the signal");
-    assertEquals(0.28, w2[0], 0.05, "w2: rec carries the signal");
+    // the noise in each signal estimate only pulls a gate toward the middle: over 30 runs with fresh noise
+    // w1 was 0.635-0.680 (mean 0.666, sd 0.015) and w2 0.280-0.337 (mean 0.293, sd 0.018), so the
+    // bound is tight on the closed form's side and about 5 sd wide on the other
+    assertTrue(w1[0] <= 0.68 + 0.005 && w1[0] >= 0.68 - 0.09, "w1: search carries the signal: " + w1[0]);
+    assertTrue(w2[0] >= 0.28 - 0.005 && w2[0] <= 0.28 + 0.09, "w2: rec carries the signal: " + w2[0]);
     assertEquals(1.0, w1[0] + w1[1], 1e-12);
     assertEquals(last.gateSearchMax(), w1[0], 1e-12);
     assertEquals(last.gateSearchMin(), w2[0], 1e-12);

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.gemsj.api.GemsModel;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.model.GenerativeModel;
@@ -135,8 +136,50 @@ class InferenceOverloadTest {
   private ServerConfig config(int maxWaiting) {
     return new ServerConfig("127.0.0.1", 0, dir.resolve("server-" + maxWaiting), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, Map.of("m", dir.resolve("model")),
-        new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), 1,
+        new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
+        GemsModel.Policy.DEFAULT,
         maxWaiting);
+  }
+
+  /** With micro-batching on, concurrent calls over the socket are batched and answered as the model answers alone. */
+  @Test
+  void batchedCallsOverTheSocketAnswerAsAlone() throws Exception {
+    Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
+    ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
+        32, 3, ModelInputs.Format.ITEMS, false, false);
+    try (GenerativeModel m = ModelFactory.create(options, Dataset.load(data).items(), 5)) {
+      ModelStore.save(m, dir.resolve("model"));
+    }
+    ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("server-batched"), List.of(dir.resolve("root")),
+        List.of(ServeFixtures.TOKEN), false, null, null, Map.of("m", dir.resolve("model")),
+        new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
+        new GemsModel.Policy(1, Duration.ofMillis(40), 8), ServerConfig.DEFAULT_MAX_WAITING);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try (GemsServer server = GemsServer.start(config); GemsModel alone = GemsModel.load(dir.resolve("model"))) {
+      ManagedChannel ch = GemsClient.channel("127.0.0.1:" + server.port(), ServeFixtures.TOKEN, null, null);
+      try {
+        var stub = InferenceServiceGrpc.newBlockingStub(ch);
+        List<String> queries = List.of("warm tent", "blue lamp", "steel kettle", "red jacket", "light stove",
+            "compact mug", "classic boots", "waterproof backpack");
+        List<Future<SearchResponse>> answers = new ArrayList<>();
+        for (String q : queries) {
+          answers.add(pool.submit(() -> stub.withDeadlineAfter(120, TimeUnit.SECONDS).search(one(q))));
+        }
+        for (int i = 0; i < queries.size(); i++) {
+          var got = answers.get(i).get(120, TimeUnit.SECONDS).getResults(0);
+          var want = alone.search(queries.get(i), 3);
+          assertEquals(want.size(), got.getHitsCount());
+          for (int j = 0; j < want.size(); j++) {
+            assertEquals(want.get(j).id(), got.getHits(j).getId(), queries.get(i));
+            assertEquals(want.get(j).score(), got.getHits(j).getScore(), 1e-4 * Math.max(1, Math.abs(want.get(j).score())));
+          }
+        }
+      } finally {
+        ch.shutdownNow();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static SearchRequest one(String query) {

@@ -80,7 +80,7 @@ class ModelChecksTest {
   private ServerConfig config(Map<String, Path> models) {
     return new ServerConfig("127.0.0.1", 0, dir.resolve("server"), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, models, new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3),
-        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.DEFAULT_PARALLEL_CALLS,
+        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.Policy.DEFAULT,
         ServerConfig.DEFAULT_MAX_WAITING);
   }
 

@@ -34,14 +34,14 @@ class ModelGateTest {
           .withDeadline(Deadline.after(200, TimeUnit.MILLISECONDS), timer);
       long start = System.nanoTime();
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> withDeadline.call(() -> gate.run(() -> ran.getAndSet(true))));
+          () -> withDeadline.call(() -> gate.run(true, () -> ran.getAndSet(true))));
       long waited = (System.nanoTime() - start) / 1_000_000;
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
       assertFalse(ran.get(), "the late query was computed");
       assertTrue(waited >= 150 && waited < 5_000, "waited " + waited + " ms for a 200 ms deadline");
       release.countDown();
       assertEquals("held", holder.get(10, TimeUnit.SECONDS));
-      assertEquals(Boolean.FALSE, gate.run(() -> ran.get())); // the slot is free again
+      assertEquals(Boolean.FALSE, gate.run(true, () -> ran.get())); // the slot is free again
     } finally {
       pool.shutdownNow();
       timer.shutdownNow();
@@ -55,14 +55,17 @@ class ModelGateTest {
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       Future<String> holder = hold(gate, pool, release);
-      Future<String> waiter = pool.submit(() -> gate.run(() -> "waited"));
+      Future<String> waiter = pool.submit(() -> gate.run(true, () -> "waited"));
       Thread.sleep(100); // the waiter is in the waiting room
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> gate.run(() -> "third"));
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> gate.run(true, () -> "third"));
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().contains("1 queries waiting"), e.getStatus().getDescription());
+      // a later query of a call already being answered is not refused: it waits its turn
+      Future<String> later = pool.submit(() -> gate.run(false, () -> "later"));
       release.countDown();
       assertEquals("held", holder.get(10, TimeUnit.SECONDS));
       assertEquals("waited", waiter.get(10, TimeUnit.SECONDS));
+      assertEquals("later", later.get(10, TimeUnit.SECONDS));
     } finally {
       pool.shutdownNow();
     }
@@ -82,7 +85,7 @@ class ModelGateTest {
         int n = i;
         // each with a deadline far away, so each waits in one go (a wait in slices would lose its place)
         Context.CancellableContext ctx = Context.current().withDeadline(Deadline.after(60, TimeUnit.SECONDS), timer);
-        waiters.add(pool.submit(() -> ctx.call(() -> gate.run(() -> order.add(n)))));
+        waiters.add(pool.submit(() -> ctx.call(() -> gate.run(true, () -> order.add(n)))));
         Thread.sleep(80); // arrive one after the other
       }
       release.countDown();
@@ -101,7 +104,7 @@ class ModelGateTest {
   private static Future<String> hold(ModelGate gate, ExecutorService pool, CountDownLatch release)
       throws InterruptedException {
     CountDownLatch holding = new CountDownLatch(1);
-    Future<String> holder = pool.submit(() -> gate.run(() -> {
+    Future<String> holder = pool.submit(() -> gate.run(true, () -> {
       holding.countDown();
       await(release);
       return "held";

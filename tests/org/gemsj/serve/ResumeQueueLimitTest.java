@@ -34,7 +34,7 @@ class ResumeQueueLimitTest {
     Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
     ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("server"), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, Map.of(), new JobRunner.Options(1, 1, Duration.ofSeconds(20), 3),
-        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.DEFAULT_PARALLEL_CALLS,
+        ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(), GemsModel.Policy.DEFAULT,
         ServerConfig.DEFAULT_MAX_WAITING);
     try (GemsServer server = GemsServer.start(config)) {
       ManagedChannel ch = ServeFixtures.channel(server.port());

@@ -42,7 +42,7 @@ final class ServeFixtures {
   static ServerConfig config(Path dataDir, Path dataRoot, Duration cancelGrace) {
     return new ServerConfig("127.0.0.1", 0, dataDir, List.of(dataRoot), List.of(TOKEN), false, null, null, Map.of(),
         new JobRunner.Options(1, 3, cancelGrace, 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
-        GemsModel.DEFAULT_PARALLEL_CALLS, ServerConfig.DEFAULT_MAX_WAITING);
+        GemsModel.Policy.DEFAULT, ServerConfig.DEFAULT_MAX_WAITING);
   }
 
   /** Every event of a job's watch, from its current state to its final one. */

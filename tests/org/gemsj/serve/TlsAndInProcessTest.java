@@ -33,7 +33,7 @@ class TlsAndInProcessTest {
     ServerConfig plain = ServeFixtures.config(dir.resolve("server"), dir.resolve("root"), Duration.ofSeconds(5));
     ServerConfig tls = new ServerConfig(plain.host(), 0, plain.dataDir(), plain.dataRoots(), plain.tokens(), false,
         cert.certificate().toPath(), cert.privateKey().toPath(), Map.of(), plain.runner(), plain.maxMessageBytes(), List.of(),
-        plain.parallelCalls(), plain.maxWaiting());
+        plain.inference(), plain.maxWaiting());
     try (GemsServer server = GemsServer.start(tls)) {
       ManagedChannel secure = GemsClient.channel("127.0.0.1:" + server.port(), ServeFixtures.TOKEN,
           cert.certificate().toPath(), "localhost");
