@@ -13,9 +13,11 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
+import org.gemsj.model.BeamSearch;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ScoredItem;
@@ -197,14 +199,7 @@ public final class GemsModel implements AutoCloseable {
         indices[i] = m.indexOf(id);
       }
       float[] full = m.scoreItems(e, indices);
-      double max = Double.NEGATIVE_INFINITY, sum = 0;
-      for (float f : full) {
-        max = Math.max(max, f);
-      }
-      for (float f : full) {
-        sum += Math.exp(f - max);
-      }
-      double logZ = max + Math.log(sum);
+      double logZ = BeamSearch.logSumExp(full, IntStream.range(0, full.length).toArray());
       Integer[] order = new Integer[indices.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;

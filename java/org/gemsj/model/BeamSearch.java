@@ -46,7 +46,7 @@ public final class BeamSearch {
     return beams;
   }
 
-  static double logSumExp(float[] logits, int[] allowed) {
+  public static double logSumExp(float[] logits, int[] allowed) {
     return logSumExp(logits, 0, allowed);
   }
 

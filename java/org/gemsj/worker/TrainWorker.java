@@ -52,7 +52,6 @@ public final class TrainWorker {
     WorkerRequest request = WorkerRequest.read(run);
     TrainConfig saved = run.readConfig();
     TrainConfig config = request.resume() ? saved.relocated(out) : saved;
-    config.check();
     Trainer trainer = new Trainer(config, System.out).probeConflict(request.conflictEvery())
         .confineTo(request.dataRoots().isEmpty() ? FileConfinement.NONE : FileConfinement.within(request.dataRoots()));
     try {

@@ -73,11 +73,13 @@ public final class WorkerLauncher {
     return start(run, new WorkerRequest(false, conflictEvery, dataRoots), workingDir, output);
   }
 
-  /** Continues the run in {@code out} from its checkpoint, with the settings it started with. */
+  /**
+   * Continues the run in {@code out} from its checkpoint, with the settings it started with (the
+   * callers have read them already; a worker that cannot says so in its output).
+   */
   public Process startResume(Path out, int conflictEvery, List<Path> dataRoots, Path workingDir,
       ProcessBuilder.Redirect output) throws IOException {
     RunDirectory run = new RunDirectory(out);
-    run.readConfig(); // a clear error here, not in the worker's log
     return start(run, new WorkerRequest(true, conflictEvery, dataRoots), workingDir, output);
   }
 

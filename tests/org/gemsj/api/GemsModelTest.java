@@ -18,11 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.global.torch;
-import org.gemsj.backbone.Backbone;
 import org.gemsj.cli.GemsCli;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
@@ -30,9 +25,9 @@ import org.gemsj.data.Task;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
-import org.gemsj.model.ModelInputs;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ScoredItem;
+import org.gemsj.testing.TinyModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,10 +51,9 @@ class GemsModelTest {
   @BeforeAll
   static void saveAModel() throws Exception {
     catalogue = catalogue(40, RANDOM);
-    ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.ITEMS, false, false);
-    try (GenerativeModel fresh = ModelFactory.create(options, catalogue, RANDOM.nextLong())) {
-      perturbDecoder(fresh, RANDOM); // a fresh decoder scores items nearly alike: make the ranking distinct
+    try (GenerativeModel fresh = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), catalogue,
+        RANDOM.nextLong())) {
+      TinyModels.perturbDecoder(fresh, RANDOM);
       ModelStore.save(fresh, dir.resolve("model"));
     }
     model = GemsModel.load(dir.resolve("model"));
@@ -349,13 +343,4 @@ class GemsModelTest {
     return items;
   }
 
-  private static void perturbDecoder(GenerativeModel m, Random r) {
-    torch.manual_seed(r.nextLong());
-    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      for (String n : m.decoder.names()) {
-        var t = m.params.get(n);
-        t.add_(torch.randn_like(t).mul(new Scalar(0.5)));
-      }
-    }
-  }
 }

@@ -25,21 +25,16 @@ import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.global.torch;
 import org.gemsj.api.GemsModel;
 import org.gemsj.api.Hit;
-import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.Item;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
-import org.gemsj.model.ModelInputs;
 import org.gemsj.model.ModelStore;
+import org.gemsj.testing.TinyModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,15 +55,8 @@ class GemsRescorerTest {
     Random r = new Random(System.nanoTime());
     SyntheticData.generate(dir.resolve("data"), 7, new SyntheticData.Options(60, 24, 8));
     catalogue = Dataset.load(dir.resolve("data")).items();
-    ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.ITEMS, false, false);
-    try (GenerativeModel fresh = ModelFactory.create(options, catalogue, r.nextLong())) {
-      torch.manual_seed(r.nextLong()); // a fresh decoder scores items nearly alike: make the ranking distinct
-      try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-        for (String n : fresh.decoder.names()) {
-          fresh.params.get(n).add_(torch.randn_like(fresh.params.get(n)).mul(new Scalar(0.5)));
-        }
-      }
+    try (GenerativeModel fresh = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), catalogue, r.nextLong())) {
+      TinyModels.perturbDecoder(fresh, r);
       ModelStore.save(fresh, dir.resolve("model"));
     }
     model = GemsModel.load(dir.resolve("model"));

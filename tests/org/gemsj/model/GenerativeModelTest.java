@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
+import org.gemsj.testing.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,16 +41,13 @@ class GenerativeModelTest {
     return items;
   }
 
-  private static ModelFactory.Options options(ItemIds.Scheme scheme) {
-    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false, false);
-  }
 
   @Test
   void semanticScoresMatchBeamSearchAndLossAndSurviveSaveLoad() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(24, r);
-    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
-      perturbDecoder(model, r); // scores of a fresh decoder are nearly flat; make them distinct
+    try (GenerativeModel model = ModelFactory.create(TinyModels.options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
+      TinyModels.perturbDecoder(model, r); // scores of a fresh decoder are nearly flat; make them distinct
       Example e = new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", "i7", 0);
       float[] scores = model.scoreAll(List.of(e))[0];
       // beam search as wide as the catalogue returns the same scores and order
@@ -87,8 +84,8 @@ class GenerativeModelTest {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(30, r);
     for (ItemIds.Scheme scheme : ItemIds.Scheme.values()) {
-      try (GenerativeModel model = ModelFactory.create(options(scheme), items, r.nextLong())) {
-        perturbDecoder(model, r);
+      try (GenerativeModel model = ModelFactory.create(TinyModels.options(scheme), items, r.nextLong())) {
+        TinyModels.perturbDecoder(model, r);
         for (Example e : List.of(new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0),
             new Example("u", Task.REC, List.of("i1", "i9", "i4"), null, null, 0))) {
           float[] all = model.scoreAll(List.of(e))[0];
@@ -117,8 +114,8 @@ class GenerativeModelTest {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(30, r);
     for (ItemIds.Scheme scheme : ItemIds.Scheme.values()) {
-      try (GenerativeModel model = ModelFactory.create(options(scheme), items, r.nextLong())) {
-        perturbDecoder(model, r);
+      try (GenerativeModel model = ModelFactory.create(TinyModels.options(scheme), items, r.nextLong())) {
+        TinyModels.perturbDecoder(model, r);
         List<Example> batch = List.of(new Example("a", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0),
             new Example("b", Task.REC, List.of("i1", "i9", "i4"), null, null, 0),
             new Example("c", Task.SEARCH, List.of(), "blue steel kettle lamp mug", null, 0));
@@ -141,8 +138,8 @@ class GenerativeModelTest {
   void atomicScoresAreALogSoftmaxOverItems() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(9, r);
-    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
-      perturbDecoder(model, r);
+    try (GenerativeModel model = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      TinyModels.perturbDecoder(model, r);
       Example e = new Example("u", Task.REC, List.of("i1", "i2"), null, "i4", 0);
       float[] scores = model.scoreAll(List.of(e))[0];
       double total = 0;
@@ -161,8 +158,8 @@ class GenerativeModelTest {
   void historyItemsChangeTheScoresAndTheirOrderMatters() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(12, r);
-    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
-      perturbDecoder(model, r);
+    try (GenerativeModel model = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      TinyModels.perturbDecoder(model, r);
       float[] ab = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i1", "i2"), null, "i4", 0)))[0];
       float[] ba = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i2", "i1"), null, "i4", 0)))[0];
       float[] ac = model.scoreAll(List.of(new Example("u", Task.REC, List.of("i1", "i3"), null, "i4", 0)))[0];
@@ -185,7 +182,7 @@ class GenerativeModelTest {
     for (int i = 0; i < counts.length; i++) {
       counts[i] = r.nextInt(50);
     }
-    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+    try (GenerativeModel model = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
       model.initItemPrior(counts);
       float[] bias = org.gemsj.torch.Tensors.toFloats(model.params.get("decoder.output_bias"));
       for (int i = 0; i < counts.length; i++) {
@@ -194,7 +191,7 @@ class GenerativeModelTest {
       assertEquals(0f, bias[ItemIds.BOS]);
       assertThrows(IllegalArgumentException.class, () -> model.initItemPrior(new float[3]));
     }
-    try (GenerativeModel semantic = ModelFactory.create(options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
+    try (GenerativeModel semantic = ModelFactory.create(TinyModels.options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
       assertThrows(IllegalStateException.class, () -> semantic.initItemPrior(counts));
     }
   }
@@ -218,8 +215,8 @@ class GenerativeModelTest {
     Example rec = new Example("v", Task.REC, List.of("i5", "i2"), null, "i4", 0);
     Example search = new Example("v", Task.SEARCH, List.of("i5", "i2"), "warm tent", "i7", 0);
     Example cold = new Example("v", Task.REC, List.of(), null, "i4", 0); // no history: no prior
-    try (GenerativeModel model = ModelFactory.create(options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
-      perturbDecoder(model, r);
+    try (GenerativeModel model = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), items, r.nextLong())) {
+      TinyModels.perturbDecoder(model, r);
       float[][] plain = model.scoreAll(List.of(search, rec, cold));
       model.initTransitionPrior(train);
       float[] scales = {(float) r.nextGaussian(), 0.5f + r.nextFloat()};
@@ -271,7 +268,7 @@ class GenerativeModelTest {
       IOException e = assertThrows(IOException.class, () -> ModelStore.load(dir.resolve("model")));
       assertTrue(e.getMessage().contains(TransitionPrior.FILE), e.getMessage());
     }
-    try (GenerativeModel semantic = ModelFactory.create(options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
+    try (GenerativeModel semantic = ModelFactory.create(TinyModels.options(ItemIds.Scheme.SEMANTIC), items, r.nextLong())) {
       assertThrows(IllegalStateException.class, () -> semantic.initTransitionPrior(train));
     }
   }
@@ -284,7 +281,7 @@ class GenerativeModelTest {
     ModelFactory.Options titles = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
         32, 3, ModelInputs.Format.TITLES, false, false);
     try (GenerativeModel model = ModelFactory.create(titles, items, r.nextLong())) {
-      perturbDecoder(model, r);
+      TinyModels.perturbDecoder(model, r);
       Example e = new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", "i7", 0);
       float[] scores = model.scoreAll(List.of(e))[0];
       Path saved = dir.resolve("old");
@@ -324,13 +321,4 @@ class GenerativeModelTest {
     assertTrue(e.getMessage().contains("config.json"), e.getMessage());
   }
 
-  private static void perturbDecoder(GenerativeModel model, Random r) {
-    torch.manual_seed(r.nextLong());
-    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      for (String n : model.decoder.names()) {
-        var t = model.params.get(n);
-        t.add_(torch.randn_like(t).mul(new Scalar(0.5)));
-      }
-    }
-  }
 }

@@ -1,7 +1,6 @@
 package org.gemsj.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -18,17 +17,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.gemsj.api.GemsModel;
-import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
-import org.gemsj.model.ModelInputs;
 import org.gemsj.model.ModelStore;
 import org.gemsj.serve.proto.InferenceServiceGrpc;
 import org.gemsj.serve.proto.SearchQuery;
 import org.gemsj.serve.proto.SearchRequest;
 import org.gemsj.serve.proto.SearchResponse;
+import org.gemsj.testing.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,12 +42,7 @@ class InferenceOverloadTest {
 
   @Test
   void waitingQueriesAreDroppedAtTheirDeadlineAndAFullQueueRefuses() throws Exception {
-    Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
-    ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.ITEMS, false, false);
-    try (GenerativeModel m = ModelFactory.create(options, Dataset.load(data).items(), 3)) {
-      ModelStore.save(m, dir.resolve("model"));
-    }
+    saveModel(3);
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       // a crowd queued ahead: a call with a short deadline waits behind it and is dropped at the deadline
@@ -144,12 +137,7 @@ class InferenceOverloadTest {
   /** With micro-batching on, concurrent calls over the socket are batched and answered as the model answers alone. */
   @Test
   void batchedCallsOverTheSocketAnswerAsAlone() throws Exception {
-    Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
-    ModelFactory.Options options = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
-        32, 3, ModelInputs.Format.ITEMS, false, false);
-    try (GenerativeModel m = ModelFactory.create(options, Dataset.load(data).items(), 5)) {
-      ModelStore.save(m, dir.resolve("model"));
-    }
+    saveModel(5);
     ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("server-batched"), List.of(dir.resolve("root")),
         List.of(ServeFixtures.TOKEN), false, null, null, Map.of("m", dir.resolve("model")),
         new JobRunner.Options(1, 3, Duration.ofSeconds(20), 3), ServerConfig.DEFAULT_MAX_MESSAGE_BYTES, List.of(),
@@ -179,6 +167,15 @@ class InferenceOverloadTest {
       }
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /** A tiny untrained model of the tiny shop, saved to DIR/model (what --model m names). */
+  private void saveModel(long seed) throws Exception {
+    Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
+    try (GenerativeModel m = ModelFactory.create(TinyModels.options(ItemIds.Scheme.ATOMIC), Dataset.load(data).items(),
+        seed)) {
+      ModelStore.save(m, dir.resolve("model"));
     }
   }
 
