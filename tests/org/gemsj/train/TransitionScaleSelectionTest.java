@@ -35,8 +35,8 @@ class TransitionScaleSelectionTest {
       items.add(new Item("i" + i, "item number " + i + " " + r.nextInt(1000), "", List.of()));
     }
     List<Example> train = new ArrayList<>(), valid = new ArrayList<>();
-    for (int k = 0; k < 60; k++) { // i -> i + 1, always
-      int a = r.nextInt(n);
+    for (int k = 0; k < 60; k++) { // i -> i + 1, always; every item is seen as a source (5 times)
+      int a = k % n;
       train.add(new Example("u" + k, Task.REC, List.of("i" + r.nextInt(n), "i" + a), null, "i" + (a + 1) % n, k));
     }
     for (int a = 0; a < n; a++) {
