@@ -19,6 +19,7 @@ import org.gemsj.data.Item;
 import org.gemsj.data.Task;
 import org.gemsj.model.BeamSearch;
 import org.gemsj.model.GenerativeModel;
+import org.gemsj.model.GenerativeModel.Request;
 import org.gemsj.model.ModelStore;
 import org.gemsj.model.ScoredItem;
 import org.gemsj.nativeops.NativeLibrary;
@@ -42,11 +43,12 @@ import org.gemsj.nativeops.NativeLibrary;
  *
  * <p><b>Threads</b>: every method is safe to call from any thread. At most
  * {@code parallelCalls} inferences run at once ({@link Policy}; the others wait their turn,
- * first come first served), each optionally a micro-batch of requests; the model keeps no per-call state, so concurrent calls give
- * the answers they give alone. Each call is also spread over the cores by libtorch's intra-op
- * threads (a process-wide setting: OMP_NUM_THREADS). Calls are not merged into one batch: a
- * batched encoder pads inputs to a common length and its floating-point sums then differ in the
- * last bits, so an answer would depend on which requests happened to arrive together.
+ * first come first served); the model keeps no per-call state, so concurrent calls give the
+ * answers they give alone. Each call is also spread over the cores by libtorch's intra-op
+ * threads (a process-wide setting: OMP_NUM_THREADS). By default calls are not merged into one
+ * batch: a batched encoder pads inputs to a common length and its floating-point sums then differ
+ * in the last bits, so an answer would depend on which requests happened to arrive together. A
+ * {@link Policy} with a batch window merges them (micro-batching), for throughput.
  * {@link #close()} waits for running calls; calls after it throw {@link IllegalStateException}.
  */
 public final class GemsModel implements AutoCloseable {
@@ -62,7 +64,7 @@ public final class GemsModel implements AutoCloseable {
 
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock(true); // write: close
   private final Semaphore calls; // the inferences that may run at once
-  private final MicroBatcher batcher; // null: every search and recommendation runs alone
+  private final MicroBatcher batcher; // null: every request runs alone
   private final Path dir;
   private volatile GenerativeModel model; // null once closed; set under the write lock
 
@@ -71,17 +73,17 @@ public final class GemsModel implements AutoCloseable {
     this.model = model;
     this.calls = new Semaphore(policy.parallelCalls(), true);
     this.batcher = policy.batchWindow().isZero() ? null : new MicroBatcher(policy.batchWindow(), policy.maxBatch(),
-        (examples, k, beams) -> infer(m -> m.topKBatch(examples, k, beams)));
+        policy.parallelCalls(), requests -> infer(m -> m.inferBatch(requests)));
   }
 
   /**
    * How a model runs its inferences.
    *
    * @param parallelCalls inferences (or batches) run at once
-   * @param batchWindow micro-batching: searches and recommendations that arrive within this
-   *     window of the first waiting one run as one batch (atomic ids: one encoder and one decoder
-   *     pass for the batch; other ids run one by one); a batched answer is the request's answer
-   *     alone to float rounding (the batch pads its inputs). ZERO: no batching. Re-ranking is not batched.
+   * @param batchWindow micro-batching: searches, recommendations and re-ranks that arrive within
+   *     this window of the first waiting one (or while the model is busy) run as one batch (atomic
+   *     ids: one encoder and one decoder pass for the batch; other ids run one by one); a batched
+   *     answer is the request's answer alone to float rounding (the batch pads its inputs). ZERO: no batching.
    * @param maxBatch requests in one batch at most
    */
   public record Policy(int parallelCalls, Duration batchWindow, int maxBatch) {
@@ -182,9 +184,9 @@ public final class GemsModel implements AutoCloseable {
     if (candidateIds.isEmpty()) {
       throw new IllegalArgumentException("candidateIds is empty: nothing to re-rank");
     }
-    return infer(m -> {
-      Example e = example(m, query == null ? Task.REC : Task.SEARCH, query, history);
-      int[] indices = new int[candidateIds.size()];
+    int[] indices = new int[candidateIds.size()];
+    Example e = withModel(m -> {
+      Example checked = example(m, query == null ? Task.REC : Task.SEARCH, query, history);
       Map<String, Integer> seen = new HashMap<>();
       for (int i = 0; i < indices.length; i++) {
         String id = candidateIds.get(i);
@@ -198,7 +200,11 @@ public final class GemsModel implements AutoCloseable {
         }
         indices[i] = m.indexOf(id);
       }
-      float[] full = m.scoreItems(e, indices);
+      return checked;
+    });
+    float[] full = batcher != null ? batcher.submit(Request.scores(e, indices)).scores()
+        : infer(m -> m.scoreItems(e, indices));
+    return withModel(m -> {
       double logZ = BeamSearch.logSumExp(full, IntStream.range(0, full.length).toArray());
       Integer[] order = new Integer[indices.length];
       for (int i = 0; i < order.length; i++) {
@@ -252,7 +258,7 @@ public final class GemsModel implements AutoCloseable {
     Objects.requireNonNull(history, "history");
     if (batcher != null) {
       Example e = withModel(m -> example(m, task, query, history)); // checked before it joins a batch
-      List<ScoredItem> top = batcher.topK(e, k, beamWidth);
+      List<ScoredItem> top = batcher.submit(Request.topK(e, k, beamWidth)).top();
       return withModel(m -> hits(m, top));
     }
     return infer(m -> hits(m, m.topK(example(m, task, query, history), k, beamWidth)));

@@ -6,23 +6,26 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.gemsj.data.Example;
-import org.gemsj.model.ScoredItem;
+import org.gemsj.model.GenerativeModel.Answer;
+import org.gemsj.model.GenerativeModel.Request;
 
 /**
- * Runs top-k requests that arrive within a short window as one batch. No thread of its own: the
+ * Runs inference requests (top-k and re-rank) that arrive within a short window as one batch. No thread of its own: the
  * first request of a batch leads it, waits up to the window (or until the batch is full), takes
  * the queue's oldest requests and runs them together; the others wait for their answers, and one
- * of them leads the next batch. A request is answered by exactly one batch; an error fails the
- * requests of its batch.
+ * of them leads the next batch. While the model is busy with as many batches as it runs at once,
+ * the next batch keeps collecting past its window (it could not start anyway): over gRPC,
+ * clients' requests arrive spread out by the network, and a batch closed at its window while
+ * the model was busy ran a fraction of the requests that were waiting when it started. A request
+ * is answered by exactly one batch; an error fails the requests of its batch.
  */
 final class MicroBatcher {
   /** One waiting request. */
-  private record Pending(Example example, int k, int beamWidth, CompletableFuture<List<ScoredItem>> answer) {}
+  private record Pending(Request request, CompletableFuture<Answer> answer) {}
 
   /** Runs one batch: the answers in the requests' order. */
   interface Runner {
-    List<List<ScoredItem>> run(List<Example> examples, int[] k, int[] beamWidth);
+    List<Answer> run(List<Request> requests);
   }
 
   private final long windowNanos;
@@ -32,15 +35,20 @@ final class MicroBatcher {
   private final List<Pending> queue = new ArrayList<>(); // guarded by lock
   private boolean forming; // a leader is collecting a batch; guarded by lock
   private long batches; // how many batches ran (tests); guarded by lock
+  private final int parallelBatches;
+  private int running; // batches being run; guarded by lock
 
-  MicroBatcher(Duration window, int maxBatch, Runner runner) {
+  /** {@code parallelBatches}: batches the runner runs at once (the model's parallel calls). */
+  MicroBatcher(Duration window, int maxBatch, int parallelBatches, Runner runner) {
     this.windowNanos = window.toNanos();
     this.maxBatch = maxBatch;
+    this.parallelBatches = parallelBatches;
     this.runner = runner;
   }
 
-  List<ScoredItem> topK(Example example, int k, int beamWidth) {
-    Pending mine = new Pending(example, k, beamWidth, new CompletableFuture<>());
+  /** The request's answer, computed in some batch; blocks until then. */
+  Answer submit(Request request) {
+    Pending mine = new Pending(request, new CompletableFuture<>());
     boolean interrupted = false; // kept for the caller: a request thread still gets its answer
     synchronized (lock) {
       queue.add(mine);
@@ -52,17 +60,19 @@ final class MicroBatcher {
         while (!mine.answer().isDone() && (forming || !queue.contains(mine))) {
           interrupted |= await(0);
         }
-        if (!mine.answer().isDone()) { // lead: collect for up to the window, then take the oldest requests
+        if (!mine.answer().isDone()) { // lead: collect for the window and while the model is busy, then take the oldest
           forming = true;
           long end = System.nanoTime() + windowNanos;
-          for (long left = windowNanos; queue.size() < maxBatch && left > 0; left = end - System.nanoTime()) {
-            interrupted |= await(left);
+          for (long left = windowNanos; queue.size() < maxBatch && (left > 0 || running >= parallelBatches);
+              left = end - System.nanoTime()) {
+            interrupted |= await(Math.max(left, 0)); // 0: until a batch ends or a request arrives
           }
           int n = Math.min(maxBatch, queue.size());
           batch = new ArrayList<>(queue.subList(0, n));
           queue.subList(0, n).clear();
           forming = false;
           batches++;
+          running++;
           lock.notifyAll(); // a waiting request may lead the next batch while this one runs
         }
       }
@@ -88,23 +98,18 @@ final class MicroBatcher {
   }
 
   private void run(List<Pending> batch) {
-    List<Example> examples = new ArrayList<>();
-    int[] k = new int[batch.size()], beams = new int[batch.size()];
-    for (int i = 0; i < batch.size(); i++) {
-      examples.add(batch.get(i).example());
-      k[i] = batch.get(i).k();
-      beams[i] = batch.get(i).beamWidth();
-    }
     try {
-      List<List<ScoredItem>> answers = runner.run(examples, k, beams);
+      List<Answer> answers = runner.run(batch.stream().map(Pending::request).toList());
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).answer().complete(answers.get(i));
       }
     } catch (RuntimeException | Error e) {
       batch.forEach(p -> p.answer().completeExceptionally(e));
-    }
-    synchronized (lock) {
-      lock.notifyAll(); // the batch's requests wake to their answers
+    } finally {
+      synchronized (lock) {
+        running--;
+        lock.notifyAll(); // the batch's requests wake to their answers; the next batch may start
+      }
     }
   }
 

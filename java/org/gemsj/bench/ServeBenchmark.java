@@ -3,6 +3,8 @@ package org.gemsj.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -22,10 +24,13 @@ import java.util.function.IntConsumer;
 import org.gemsj.api.GemsModel;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
+import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Splitter;
+import org.gemsj.data.Task;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelStore;
 import org.gemsj.serve.GemsClient;
@@ -48,12 +53,17 @@ import org.gemsj.train.TrainDefaults;
  * By default requests alternate a search (query plus a 3-item history) and a recommendation
  * (5-item history), one query each, k = 10; each operation can also run alone, and a rerank
  * re-orders 100 candidates for a query and a 3-item history. Each level runs in rounds that
- * alternate the modes.
+ * alternate the modes. At one client a "floor" row times the same requests on the bare model
+ * (batch 1, sequential): the single-request cost the served figures are judged against.
  */
 public final class ServeBenchmark {
   private static final String TOKEN = "bench-token-0123456789abcdef";
   /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
   private static final long DEADLINE_S = 900;
+  /** Calls per mode and operation before it is measured: 8 left the gRPC path JIT-cold, 4-8 ms slower than warm. */
+  private static final int WARM_UP_CALLS = 48;
+  /** Refused calls that warm up (then a quarter of them measure) gRPC's own round trip. */
+  private static final int WARM_UP_ROUND_TRIPS = 2000;
   /** Rounds per level, alternating the two modes. */
   private static final int ROUNDS = 4;
   /** Operations: the default alternates search and recommend; the others run alone. */
@@ -96,7 +106,7 @@ public final class ServeBenchmark {
         policies.get(0), ServerConfig.DEFAULT_MAX_WAITING);
     List<Row> rows = new ArrayList<>();
     List<GemsModel> direct = new ArrayList<>(); // one per policy, the same files
-    try (GemsServer server = GemsServer.start(config)) {
+    try (GemsServer server = GemsServer.start(config); GenerativeModel bare = ModelStore.load(modelDir)) {
       for (GemsModel.Policy p : policies) {
         direct.add(GemsModel.load(modelDir, p));
       }
@@ -104,28 +114,40 @@ public final class ServeBenchmark {
       try {
         var stub = InferenceServiceGrpc.newBlockingStub(channel);
         List<Item> items = direct.get(0).items();
+        // gRPC's own cost: a call the server refuses at once (no such model), through the same auth and channel
+        IntConsumer roundTrip = i -> roundTrip(stub, items);
+        measure(roundTrip, 1, WARM_UP_ROUND_TRIPS); // JIT-compiles the transport, HTTP/2 and auth paths
+        rows.add(row("grpc:round-trip", 1, List.of(measure(roundTrip, 1, WARM_UP_ROUND_TRIPS / 4))));
         for (String op : operations) {
           IntConsumer grpc = i -> viaGrpc(stub, op, items, i);
+          IntConsumer floor = i -> viaModel(bare, op, items, i);
           List<IntConsumer> java = new ArrayList<>();
           for (GemsModel m : direct) {
             java.add(i -> viaJava(m, op, items, i));
           }
-          measure(grpc, 1, 8); // warm-up: model load, JIT, channel
+          measure(grpc, 1, WARM_UP_CALLS); // warm-up: model load, JIT, channel
+          measure(floor, 1, WARM_UP_CALLS);
           for (IntConsumer j : java) {
-            measure(j, 1, 8);
+            measure(j, 1, WARM_UP_CALLS);
           }
           for (int c : clientCounts) {
             // rounds alternate the modes so that all of them see the same machine (others' load drifts)
             int perRound = Math.max(c, requestsPerLevel / ROUNDS);
             int rounds = Math.max(1, Math.max(requestsPerLevel, c) / perRound);
-            List<long[]> viaGrpc = new ArrayList<>();
+            List<long[]> viaGrpc = new ArrayList<>(), alone = new ArrayList<>();
             List<List<long[]>> viaJava = new ArrayList<>();
             java.forEach(j -> viaJava.add(new ArrayList<>()));
             for (int r = 0; r < rounds; r++) {
+              if (c == 1) {
+                alone.add(measure(floor, 1, perRound));
+              }
               viaGrpc.add(measure(grpc, c, perRound));
               for (int j = 0; j < java.size(); j++) {
                 viaJava.get(j).add(measure(java.get(j), c, perRound));
               }
+            }
+            if (c == 1) {
+              rows.add(row("floor" + (op.equals(MIXED) ? "" : ":" + op), 1, alone));
             }
             rows.add(row(mode("grpc", 0, op), c, viaGrpc));
             for (int j = 0; j < java.size(); j++) {
@@ -170,6 +192,19 @@ public final class ServeBenchmark {
     }
   }
 
+  /** A recommendation for a model the server does not have: NOT_FOUND at once, no inference. */
+  private static void roundTrip(InferenceServiceGrpc.InferenceServiceBlockingStub stub, List<Item> items) {
+    try {
+      stub.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+          .setModel("no-such-model").setK(10).addHistories(History.newBuilder().addItems(items.get(0).id())).build());
+      throw new IllegalStateException("the server answered a recommendation for a model it does not have");
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
   /** Request {@code i} of an operation through the Java API. */
   private void viaJava(GemsModel m, String op, List<Item> items, int i) {
     if (op.equals(RERANK)) {
@@ -178,6 +213,22 @@ public final class ServeBenchmark {
       m.search(query(items, i), history(items, i, 3), k);
     } else {
       m.recommend(history(items, i, 5), k);
+    }
+  }
+
+  /**
+   * Request {@code i} as the single-request floor: the model's own inference at batch 1 (the
+   * query's tokenization, one encoder forward, the decoder's beam search, or for a rerank the
+   * candidates' scores), called directly with none of GemsModel's checks, slots or batching.
+   */
+  private void viaModel(GenerativeModel m, String op, List<Item> items, int i) {
+    if (op.equals(RERANK)) {
+      int[] indices = candidates(items, i).stream().mapToInt(m::indexOf).toArray();
+      m.scoreItems(new Example("floor", Task.SEARCH, history(items, i, 3), query(items, i), null, 0), indices);
+    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
+      m.topK(new Example("floor", Task.SEARCH, history(items, i, 3), query(items, i), null, 0), k, Math.max(k, GemsModel.MIN_BEAM));
+    } else {
+      m.topK(new Example("floor", Task.REC, history(items, i, 5), null, null, 0), k, Math.max(k, GemsModel.MIN_BEAM));
     }
   }
 

@@ -292,11 +292,7 @@ public final class GenerativeModel implements AutoCloseable {
    * @param itemIndices positions in {@link #items()}
    */
   public float[] scoreItems(Example example, int[] itemIndices) {
-    for (int i : itemIndices) {
-      if (i < 0 || i >= items.size()) {
-        throw new IllegalArgumentException("item index " + i + " is outside the catalogue of " + items.size());
-      }
-    }
+    checkIndices(itemIndices);
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Encoded enc = encode(List.of(example), 0);
       if (ids.scheme == ItemIds.Scheme.ATOMIC) {
@@ -308,6 +304,14 @@ public final class GenerativeModel implements AutoCloseable {
         return out;
       }
       return semanticScores(enc, 1, itemIndices)[0];
+    }
+  }
+
+  private void checkIndices(int[] itemIndices) {
+    for (int i : itemIndices) {
+      if (i < 0 || i >= items.size()) {
+        throw new IllegalArgumentException("item index " + i + " is outside the catalogue of " + items.size());
+      }
     }
   }
 
@@ -395,22 +399,47 @@ public final class GenerativeModel implements AutoCloseable {
   }
 
   /**
-   * {@link #topK} for several examples at once. With atomic ids (one decoding step) the encoder
-   * and the decoder run once over the whole batch and each example's beam search reads its own
-   * row; other ids are searched one example at a time. The answers are each example's
-   * {@code topK} to float rounding: the batch pads its inputs to a common length, which changes
-   * the order of some sums in the last bits.
+   * One request of {@link #inferBatch}: the top {@code k} items by beam search ({@link #topK}),
+   * or, when {@code candidates} (catalogue positions) is given, those items' log-probabilities
+   * ({@link #scoreItems}).
    */
-  public List<List<ScoredItem>> topKBatch(List<Example> examples, int[] k, int[] beamWidth) {
-    if (ids.depth() != 1 || examples.size() == 1) {
-      List<List<ScoredItem>> out = new ArrayList<>();
-      for (int e = 0; e < examples.size(); e++) {
-        out.add(topK(examples.get(e), k[e], beamWidth[e]));
+  public record Request(Example example, int k, int beamWidth, int[] candidates) {
+    public static Request topK(Example example, int k, int beamWidth) {
+      return new Request(example, k, beamWidth, null);
+    }
+
+    public static Request scores(Example example, int[] candidates) {
+      return new Request(example, 0, 0, candidates.clone());
+    }
+  }
+
+  /** The answer to a {@link Request}: {@code top} for a top-k request, {@code scores} for a candidates one. */
+  public record Answer(List<ScoredItem> top, float[] scores) {}
+
+  /**
+   * {@link #topK} and {@link #scoreItems} for several requests at once. With atomic ids (one
+   * decoding step) the encoder and the decoder run once over the whole batch and each request
+   * reads its own row; other ids run one request at a time. The answers are each request's alone
+   * to float rounding: the batch pads its inputs to a common length, which changes the order of
+   * some sums in the last bits.
+   */
+  public List<Answer> inferBatch(List<Request> requests) {
+    if (ids.depth() != 1 || requests.size() == 1) {
+      List<Answer> out = new ArrayList<>();
+      for (Request q : requests) {
+        out.add(q.candidates() == null ? new Answer(topK(q.example(), q.k(), q.beamWidth()), null)
+            : new Answer(null, scoreItems(q.example(), q.candidates())));
       }
       return out;
     }
-    int b = examples.size(), vocab = ids.vocabulary();
-    float[] flat;
+    for (Request q : requests) {
+      if (q.candidates() != null) {
+        checkIndices(q.candidates());
+      }
+    }
+    int b = requests.size(), vocab = ids.vocabulary(), n = items.size();
+    List<Example> examples = requests.stream().map(Request::example).toList();
+    float[] flat, logProbs = null;
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Encoded enc = encode(examples, 0);
       Tensor logits = decoder.forward(Tensors.fromLongs(new long[b], b, 1), enc.states(), enc.mask(), 0);
@@ -418,12 +447,25 @@ public final class GenerativeModel implements AutoCloseable {
       if (prior != null) {
         logits = logits.add(prior);
       }
-      flat = Tensors.toFloats(logits.select(1, 0));
+      Tensor first = logits.select(1, 0);
+      flat = Tensors.toFloats(first);
+      if (requests.stream().anyMatch(q -> q.candidates() != null)) { // what scoreItems normalises, per row
+        logProbs = Tensors.toFloats(first.narrow(1, 1, n).log_softmax(1));
+      }
     }
-    List<List<ScoredItem>> out = new ArrayList<>();
+    List<Answer> out = new ArrayList<>();
     for (int e = 0; e < b; e++) {
+      Request q = requests.get(e);
+      if (q.candidates() != null) {
+        float[] scores = new float[q.candidates().length];
+        for (int c = 0; c < scores.length; c++) {
+          scores[c] = logProbs[e * n + q.candidates()[c]];
+        }
+        out.add(new Answer(null, scores));
+        continue;
+      }
       float[] row = Arrays.copyOfRange(flat, e * vocab, (e + 1) * vocab);
-      List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), 1, beamWidth[e], k[e], prefixes -> {
+      List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), 1, q.beamWidth(), q.k(), prefixes -> {
         float[][] rows = new float[prefixes.size()][];
         Arrays.fill(rows, row);
         return rows;
@@ -432,7 +474,7 @@ public final class GenerativeModel implements AutoCloseable {
       for (BeamSearch.Beam beam : beams) {
         top.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
       }
-      out.add(top);
+      out.add(new Answer(top, null));
     }
     return out;
   }

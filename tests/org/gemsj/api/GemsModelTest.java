@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.gemsj.cli.GemsCli;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
@@ -206,26 +207,38 @@ class GemsModelTest {
   /** Requests batched together (micro-batching) get each request's answer alone, to float rounding. */
   @Test
   void batchedAnswersAreTheAnswersAlone() throws Exception {
-    List<Request> requests = requests(16);
+    List<Function<GemsModel, List<Hit>>> requests = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (Request q : requests(16)) {
+      requests.add(q::send);
+      names.add(q.toString());
+      if (requests.size() % 3 == 0) { // some re-ranks of a random subset, batched with the others
+        List<String> ids = new ArrayList<>(catalogue.stream().map(Item::id).toList());
+        Collections.shuffle(ids, RANDOM);
+        List<String> candidates = ids.subList(0, 1 + RANDOM.nextInt(ids.size()));
+        requests.add(m -> m.rerank(q.task() == Task.SEARCH ? q.query() : null, q.history(), candidates));
+        names.add("rerank of " + candidates.size() + " for " + q);
+      }
+    }
     List<List<Hit>> alone = new ArrayList<>();
-    for (Request q : requests) {
-      alone.add(q.send(model));
+    for (var q : requests) {
+      alone.add(q.apply(model));
     }
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try (GemsModel batched = GemsModel.load(dir.resolve("model"),
         new GemsModel.Policy(1, java.time.Duration.ofMillis(40), 6))) {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<List<Hit>>> answers = new ArrayList<>();
-      for (Request q : requests) {
+      for (var q : requests) {
         answers.add(pool.submit(() -> {
           go.await();
-          return q.send(batched);
+          return q.apply(batched);
         }));
       }
       go.countDown();
       for (int i = 0; i < requests.size(); i++) {
         List<Hit> got = answers.get(i).get(), want = alone.get(i);
-        String what = requests.get(i) + " (seed " + SEED + ")";
+        String what = names.get(i) + " (seed " + SEED + ")";
         assertEquals(want.stream().map(Hit::id).toList(), got.stream().map(Hit::id).toList(), what);
         for (int j = 0; j < want.size(); j++) {
           // padded to the batch's longest input, the encoder's sums change in the last bits: seen 1.4e-5 relative

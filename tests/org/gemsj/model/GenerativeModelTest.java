@@ -108,28 +108,54 @@ class GenerativeModelTest {
     }
   }
 
-  /** A batch of examples gets each example's topK, to float rounding (the batch pads its inputs). */
+  /**
+   * A batch of top-k and candidate-score requests gets each request's answer alone (topK,
+   * scoreItems), to float rounding (the batch pads its inputs).
+   */
   @Test
-  void topKBatchIsTopKOfEachExample() throws IOException {
+  void inferBatchIsEachRequestAlone() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(30, r);
     for (ItemIds.Scheme scheme : ItemIds.Scheme.values()) {
       try (GenerativeModel model = ModelFactory.create(TinyModels.options(scheme), items, r.nextLong())) {
         TinyModels.perturbDecoder(model, r);
-        List<Example> batch = List.of(new Example("a", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0),
-            new Example("b", Task.REC, List.of("i1", "i9", "i4"), null, null, 0),
-            new Example("c", Task.SEARCH, List.of(), "blue steel kettle lamp mug", null, 0));
-        int[] k = {3, 5, 1}, beams = {20, 5, 30};
-        List<List<ScoredItem>> together = model.topKBatch(batch, k, beams);
+        List<Integer> shuffled = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+          shuffled.add(i);
+        }
+        Collections.shuffle(shuffled, r);
+        int[] someItems = shuffled.subList(0, 1 + r.nextInt(items.size())).stream().mapToInt(Integer::intValue).toArray();
+        List<GenerativeModel.Request> batch = List.of(
+            GenerativeModel.Request.topK(new Example("a", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0), 3, 20),
+            GenerativeModel.Request.scores(new Example("r", Task.SEARCH, List.of("i2"), "red lamp", null, 0), someItems),
+            GenerativeModel.Request.topK(new Example("b", Task.REC, List.of("i1", "i9", "i4"), null, null, 0), 5, 5),
+            GenerativeModel.Request.scores(new Example("s", Task.REC, List.of("i7", "i8"), null, null, 0), new int[] {4}),
+            GenerativeModel.Request.topK(new Example("c", Task.SEARCH, List.of(), "blue steel kettle lamp mug", null, 0),
+                1, 30));
+        List<GenerativeModel.Answer> together = model.inferBatch(batch);
+        assertEquals(batch.size(), together.size());
         for (int e = 0; e < batch.size(); e++) {
-          List<ScoredItem> alone = model.topK(batch.get(e), k[e], beams[e]);
-          assertEquals(alone.stream().map(ScoredItem::id).toList(), together.get(e).stream().map(ScoredItem::id).toList(),
-              scheme + " example " + e);
+          GenerativeModel.Request q = batch.get(e);
+          String what = scheme + " request " + e;
+          if (q.candidates() != null) {
+            float[] alone = model.scoreItems(q.example(), q.candidates()), got = together.get(e).scores();
+            assertEquals(alone.length, got.length, what);
+            for (int c = 0; c < alone.length; c++) {
+              assertEquals(alone[c], got[c], 1e-4 * Math.max(1, Math.abs(alone[c])), what + " candidate " + c);
+            }
+            continue;
+          }
+          List<ScoredItem> alone = model.topK(q.example(), q.k(), q.beamWidth());
+          assertEquals(alone.stream().map(ScoredItem::id).toList(), together.get(e).top().stream().map(ScoredItem::id)
+              .toList(), what);
           for (int j = 0; j < alone.size(); j++) {
             double want = alone.get(j).score();
-            assertEquals(want, together.get(e).get(j).score(), 1e-4 * Math.max(1, Math.abs(want)), scheme + " " + e);
+            assertEquals(want, together.get(e).top().get(j).score(), 1e-4 * Math.max(1, Math.abs(want)), what);
           }
         }
+        int[] outside = {0, items.size()};
+        assertThrows(IllegalArgumentException.class, () -> model.inferBatch(List.of(batch.get(0),
+            GenerativeModel.Request.scores(batch.get(1).example(), outside))));
       }
     }
   }
