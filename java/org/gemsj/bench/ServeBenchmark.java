@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,8 +61,12 @@ public final class ServeBenchmark {
   private static final String TOKEN = "bench-token-0123456789abcdef";
   /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
   private static final long DEADLINE_S = 900;
-  /** Calls per mode and operation before it is measured: 8 left the gRPC path JIT-cold, 4-8 ms slower than warm. */
-  private static final int WARM_UP_CALLS = 48;
+  /**
+   * Warm-up per mode and operation before it is measured, in calls one after another for this
+   * long (at least 8): 8 calls, then 48, left the gRPC path JIT-cold, 2-10 ms slower than after
+   * thousands (0.8 ms over the Java API then, docs/PERFORMANCE.md).
+   */
+  private static final Duration WARM_UP = Duration.ofSeconds(10);
   /** Refused calls that warm up (then a quarter of them measure) gRPC's own round trip. */
   private static final int WARM_UP_ROUND_TRIPS = 2000;
   /** Rounds per level, alternating the two modes. */
@@ -125,10 +130,10 @@ public final class ServeBenchmark {
           for (GemsModel m : direct) {
             java.add(i -> viaJava(m, op, items, i));
           }
-          measure(grpc, 1, WARM_UP_CALLS); // warm-up: model load, JIT, channel
-          measure(floor, 1, WARM_UP_CALLS);
+          warmUp(grpc); // model load, JIT, channel
+          warmUp(floor);
           for (IntConsumer j : java) {
-            measure(j, 1, WARM_UP_CALLS);
+            warmUp(j);
           }
           for (int c : clientCounts) {
             // rounds alternate the modes so that all of them see the same machine (others' load drifts)
@@ -252,6 +257,13 @@ public final class ServeBenchmark {
       h.add(items.get((i * 13 + j * 29) % items.size()).id());
     }
     return h;
+  }
+
+  private static void warmUp(IntConsumer call) {
+    long end = System.nanoTime() + WARM_UP.toNanos();
+    for (int i = 0; i < 8 || System.nanoTime() < end; i++) {
+      call.accept(i);
+    }
   }
 
   /** Latencies (ns) of {@code n} calls spread over {@code clients} threads, plus the wall time last. */

@@ -43,8 +43,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--parallel-calls", description = "inferences each model runs at once (default "
       + GemsModel.DEFAULT_PARALLEL_CALLS + "; each call also uses libtorch's intra-op threads)")
   int parallelCalls = GemsModel.DEFAULT_PARALLEL_CALLS;
-  @Option(names = "--batch-window-ms", description = "micro-batching: searches and recommendations arriving within "
-      + "this many milliseconds run as one batch (default 2, measured: docs/PERFORMANCE.md; 0: off)")
+  @Option(names = "--batch-window-ms", description = "micro-batching: searches, recommendations and re-ranks "
+      + "arriving within this many milliseconds run as one batch (default 2, measured: docs/PERFORMANCE.md; 0: off)")
   long batchWindowMs = 2;
   @Option(names = "--max-batch", description = "requests in one micro-batch at most (default 8)") int maxBatch = 8;
   @Option(names = "--max-waiting", description = "queries that may wait for one model; more are refused with "
