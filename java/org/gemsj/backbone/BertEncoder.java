@@ -42,7 +42,7 @@ public final class BertEncoder {
 
   /** The pretrained encoder of {@code backbone}, registered in {@code params} under {@code prefix}. */
   public static BertEncoder pretrained(Backbone backbone, Params params, String prefix) throws IOException {
-    Map<String, OnnxWeights.Weight> weights = OnnxWeights.readResource(backbone.onnxResource);
+    Map<String, Weight> weights = OnnxWeights.readResource(backbone.onnxResource);
     int layers = 0;
     while (weights.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
       layers++;
@@ -52,11 +52,21 @@ public final class BertEncoder {
     long[] inter = shapeOf(weights, "encoder.layer.0.intermediate.dense.weight");
     BertConfig config = new BertConfig(layers, (int) word[1], backbone.heads, (int) inter[0], (int) word[0],
         (int) positions[0], 1e-12);
+    return fromWeights(config, weights, backbone.onnxResource, params, prefix);
+  }
+
+  /** The encoder of a Hugging Face directory (already checked by {@link HfEncoderDirectory#open}). */
+  public static BertEncoder pretrained(HfEncoderDirectory dir, Params params, String prefix) throws IOException {
+    return fromWeights(dir.config(), dir.weights(), dir.dir().toString(), params, prefix);
+  }
+
+  private static BertEncoder fromWeights(BertConfig config, Map<String, Weight> weights, String source, Params params,
+      String prefix) throws IOException {
     BertEncoder encoder = new BertEncoder(config, params, prefix);
     for (String name : encoder.weightNames()) {
-      OnnxWeights.Weight w = weights.get(name);
+      Weight w = weights.get(name);
       if (w == null) {
-        throw new IOException(backbone.onnxResource + ": no weight '" + name + "'");
+        throw new IOException(source + ": no weight '" + name + "'");
       }
       try (Tensor t = Tensors.fromFloats(w.values(), w.shape())) {
         params.add(prefix + name, t);
@@ -74,8 +84,8 @@ public final class BertEncoder {
     return encoder;
   }
 
-  private static long[] shapeOf(Map<String, OnnxWeights.Weight> weights, String name) throws IOException {
-    OnnxWeights.Weight w = weights.get(name);
+  private static long[] shapeOf(Map<String, Weight> weights, String name) throws IOException {
+    Weight w = weights.get(name);
     if (w == null) {
       throw new IOException("pretrained weights lack '" + name + "'");
     }

@@ -26,9 +26,6 @@ import org.gemsj.backbone.onnx.OnnxSubset.TensorProto;
 public final class OnnxWeights {
   private static final int FLOAT = 1;
 
-  /** A weight: row-major float32 values and their shape. */
-  public record Weight(float[] values, long[] shape) {}
-
   private OnnxWeights() {}
 
   public static Map<String, Weight> readResource(String resource) throws IOException {

@@ -4,6 +4,8 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,20 +34,35 @@ public final class TextTokenizer implements AutoCloseable {
   public final int maxLength;
 
   public TextTokenizer(Backbone backbone, int maxLength) throws IOException {
+    this(open(backbone.tokenizerResource), maxLength);
+  }
+
+  /** The tokenizer of a Hugging Face {@code tokenizer.json} file. */
+  public TextTokenizer(Path tokenizerJson, int maxLength) throws IOException {
+    this(Files.newInputStream(tokenizerJson), maxLength);
+  }
+
+  private TextTokenizer(InputStream json, int maxLength) throws IOException {
     if (maxLength < 4) {
+      json.close();
       throw new IllegalArgumentException("maxLength must be >= 4 ([CLS], a token of each text, [SEP]s), got " + maxLength);
     }
     this.maxLength = maxLength;
-    try (InputStream in = TextTokenizer.class.getResourceAsStream(backbone.tokenizerResource)) {
-      if (in == null) {
-        throw new IOException("resource " + backbone.tokenizerResource + " is not on the classpath");
-      }
+    try (InputStream in = json) {
       tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
           "truncation", "false", "padding", "false", "addSpecialTokens", "true"));
     }
     long[] empty = tokenizer.encode("").getIds(); // [CLS] [SEP]
     cls = empty[0];
     sep = empty[empty.length - 1];
+  }
+
+  private static InputStream open(String resource) throws IOException {
+    InputStream in = TextTokenizer.class.getResourceAsStream(resource);
+    if (in == null) {
+      throw new IOException("resource " + resource + " is not on the classpath");
+    }
+    return in;
   }
 
   /** Tokenizes single texts. */

@@ -63,7 +63,7 @@ class EncoderOnnxParityTest {
   }
 
   /** last_hidden_state of the ONNX model, computed by ONNX Runtime. */
-  private static Tensor onnxRuntimeStates(Backbone backbone, TextTokenizer.Batch batch) throws Exception {
+  static Tensor onnxRuntimeStates(Backbone backbone, TextTokenizer.Batch batch) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     byte[] model;
     try (InputStream in = BertEncoder.class.getResourceAsStream(backbone.onnxResource)) {
