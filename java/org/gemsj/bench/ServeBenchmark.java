@@ -62,11 +62,11 @@ public final class ServeBenchmark {
   /** Per-call deadline: with one call at a time, 64 clients queue for minutes on a busy 2-core machine. */
   private static final long DEADLINE_S = 900;
   /**
-   * Warm-up per mode and operation before it is measured, in calls one after another for this
-   * long (at least 8): 8 calls, then 48, left the gRPC path JIT-cold, 2-10 ms slower than after
-   * thousands (0.8 ms over the Java API then, docs/PERFORMANCE.md).
+   * Default warm-up per mode and operation before it is measured, in calls one after another for
+   * this long (at least 8): 8 calls, then 48, left the gRPC path JIT-cold, 2-10 ms slower than
+   * after thousands (0.8 ms over the Java API then, docs/PERFORMANCE.md).
    */
-  private static final Duration WARM_UP = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(10);
   /** Refused calls that warm up (then a quarter of them measure) gRPC's own round trip. */
   private static final int WARM_UP_ROUND_TRIPS = 2000;
   /** Rounds per level, alternating the two modes. */
@@ -86,11 +86,12 @@ public final class ServeBenchmark {
   private final List<String> operations;
   private final int requestsPerLevel;
   private final int k;
+  private final Duration warmUp;
   private final PrintStream progress;
 
   /** {@code policies}: GemsModel execution policies to compare (the gRPC server runs the first). */
   public ServeBenchmark(Path modelDir, List<GemsModel.Policy> policies, List<String> operations, int requestsPerLevel,
-      int k, PrintStream progress) {
+      int k, Duration warmUp, PrintStream progress) {
     for (String op : operations) {
       if (!OPERATIONS.contains(op)) {
         throw new IllegalArgumentException("--operations: '" + op + "' is not one of " + OPERATIONS);
@@ -101,6 +102,7 @@ public final class ServeBenchmark {
     this.policies = List.copyOf(policies);
     this.requestsPerLevel = requestsPerLevel;
     this.k = k;
+    this.warmUp = warmUp;
     this.progress = progress;
   }
 
@@ -259,8 +261,8 @@ public final class ServeBenchmark {
     return h;
   }
 
-  private static void warmUp(IntConsumer call) {
-    long end = System.nanoTime() + WARM_UP.toNanos();
+  private void warmUp(IntConsumer call) {
+    long end = System.nanoTime() + warmUp.toNanos();
     for (int i = 0; i < 8 || System.nanoTime() < end; i++) {
       call.accept(i);
     }
@@ -317,7 +319,8 @@ public final class ServeBenchmark {
   }
 
   /** Writes {"rows": [...], "meta": {...}}; {@code model} says which model was measured. */
-  public static void writeJson(List<Row> rows, String model, double loadBefore, Path file) throws IOException {
+  public static void writeJson(List<Row> rows, String model, double loadBefore, Duration warmUp, Path file)
+      throws IOException {
     var meta = new LinkedHashMap<String, Object>();
     meta.put("date", Instant.now().toString());
     meta.put("processors", Runtime.getRuntime().availableProcessors());
@@ -326,6 +329,7 @@ public final class ServeBenchmark {
     // other work on the machine shows here: on 2 cores a load above 2 means the runs shared the CPUs
     meta.put("load_average_before", loadBefore);
     meta.put("load_average_after", loadAverage());
+    meta.put("warm_up_s_per_mode", warmUp.toSeconds());
     meta.put("requests", "mixed: alternating search (query + 3-item history) and recommend (5-item history), k = 10, "
         + "one query each; search, recommend: that kind alone; rerank: a query + 3-item history over "
         + RERANK_CANDIDATES + " candidates");

@@ -102,11 +102,17 @@ final class BenchCommand implements Runnable {
     @Option(names = "--operations", split = ",", description = "what the requests do: mixed (default: search and "
         + "recommend alternating), search, recommend, rerank (100 candidates); several: one set of rows each")
     List<String> operations = List.of(ServeBenchmark.MIXED);
+    @Option(names = "--warm-up-s", description = "seconds of calls per mode and operation before it is measured "
+        + "(default 10; the gRPC path needs thousands of calls to be JIT-warm, docs/PERFORMANCE.md)")
+    long warmUpS = ServeBenchmark.DEFAULT_WARM_UP.toSeconds();
 
     @Override
     public Integer call() throws Exception {
       if (requests < 1 || k < 1 || clients.stream().anyMatch(c -> c < 1) || parallelCalls.stream().anyMatch(p -> p < 1)) {
         throw new IllegalArgumentException("--requests, -k, every --clients level and every --parallel-calls must be >= 1");
+      }
+      if (warmUpS < 0) {
+        throw new IllegalArgumentException("--warm-up-s must be >= 0, got " + warmUpS);
       }
       List<GemsModel.Policy> policies = new ArrayList<>();
       for (int p : parallelCalls) {
@@ -118,10 +124,11 @@ final class BenchCommand implements Runnable {
       try {
         double load = ServeBenchmark.loadAverage();
         Path dir = model != null ? model : ServeBenchmark.demoModel(work);
-        var rows = new ServeBenchmark(dir, policies, operations, requests, k, System.err).run(clients, work.resolve("server"));
+        var rows = new ServeBenchmark(dir, policies, operations, requests, k, Duration.ofSeconds(warmUpS), System.err)
+            .run(clients, work.resolve("server"));
         ServeBenchmark.print(rows, System.out);
         ServeBenchmark.writeJson(rows, model != null ? model.toAbsolutePath().toString()
-            : ServeBenchmark.DEMO_MODEL, load, out);
+            : ServeBenchmark.DEMO_MODEL, load, Duration.ofSeconds(warmUpS), out);
         System.out.println("wrote " + out.toAbsolutePath());
       } finally {
         AtomicFiles.deleteTree(work);

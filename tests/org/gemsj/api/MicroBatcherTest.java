@@ -85,6 +85,24 @@ class MicroBatcherTest {
     }
   }
 
+  /** A request alone in the batcher does not wait the window: with a window of minutes it is answered at once. */
+  @Test
+  void aLoneRequestDoesNotWaitTheWindow() throws Exception {
+    EchoRunner runner = new EchoRunner();
+    MicroBatcher b = new MicroBatcher(Duration.ofMinutes(10), 8, 1, runner);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      for (int i = 0; i < 3; i++) { // one after another, as a single client sends them
+        int user = i;
+        assertEquals(List.of(new ScoredItem("u" + i, 1000 + 20)),
+            pool.submit(() -> topK(b, "u" + user, 1, 20)).get(60, TimeUnit.SECONDS), "answered within a minute");
+      }
+      assertEquals(3, runner.batches.size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** A lone request is answered; requests arriving together run in batches no larger than the largest, each once. */
   @Test
   void batchesHoldEachRequestOnceAndNoMoreThanMaxBatch() throws Exception {
