@@ -81,7 +81,8 @@ public final class GemsModel implements AutoCloseable {
    *
    * @param parallelCalls inferences (or batches) run at once
    * @param batchWindow micro-batching: searches, recommendations and re-ranks that arrive within
-   *     this window of the first waiting one (or while the model is busy) run as one batch (atomic
+   *     this window of the first waiting one (or while the model is busy; a lone request after a
+   *     lone batch does not wait) run as one batch (atomic
    *     ids: one encoder and one decoder pass for the batch; other ids run one by one); a batched
    *     answer is the request's answer alone to float rounding (the batch pads its inputs). ZERO: no batching.
    * @param maxBatch requests in one batch at most
