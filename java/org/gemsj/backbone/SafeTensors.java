@@ -116,7 +116,12 @@ public final class SafeTensors implements AutoCloseable {
         throw new IOException(where + ": shape " + t.get("shape") + " holds " + d + ", not a size");
       }
       shape[i] = d.asLong();
-      count = Math.multiplyExact(count, shape[i]);
+      try {
+        count = Math.multiplyExact(count, shape[i]);
+        Math.multiplyExact(count, width);
+      } catch (ArithmeticException e) {
+        throw new IOException(where + ": shape " + t.get("shape") + " holds more values than any file can");
+      }
     }
     JsonNode b = t.get("data_offsets").get(0), e = t.get("data_offsets").get(1);
     if (!b.canConvertToLong() || !e.canConvertToLong()) {
@@ -131,8 +136,8 @@ public final class SafeTensors implements AutoCloseable {
       throw new IOException(where + ": data_offsets [" + begin + ", " + end + "] hold " + (end - begin) + " bytes, but "
           + dtype + " of shape " + Arrays.toString(shape) + " needs " + count * width);
     }
-    if (count > Integer.MAX_VALUE - 8) {
-      throw new IOException(where + ": " + count + " values are more than one Java array holds");
+    if (end - begin > Integer.MAX_VALUE - 8) { // read through one buffer; an encoder's largest tensor is far smaller
+      throw new IOException(where + ": " + (end - begin) + " bytes, more than the 2 GiB one tensor may hold here");
     }
     ByteBuffer raw = readFully(channel, dataStart + begin, (int) (end - begin), file).order(ByteOrder.LITTLE_ENDIAN);
     float[] values = new float[(int) count];

@@ -92,6 +92,8 @@ class SafeTensorsTest {
     assertMessage("tensor 'w': data_offsets [0, 16] lie outside the 12 bytes of tensor data", () -> readOne(file, "w"));
     writeHeader(file, "{\"w\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}}", 4);
     assertMessage("tensor 'w': shape [-1] holds -1, not a size", () -> readOne(file, "w"));
+    writeHeader(file, "{\"w\": {\"dtype\": \"BF16\", \"shape\": [4294967296, 4294967296], \"data_offsets\": [0, 4]}}", 4);
+    assertMessage("tensor 'w': shape [4294967296,4294967296] holds more values than any file can", () -> readOne(file, "w"));
     writeHeader(file, "{\"w\": {\"dtype\": \"F32\", \"shape\": [1]}}", 4);
     assertMessage("tensor 'w': needs \"dtype\"", () -> readOne(file, "w"));
   }
