@@ -131,6 +131,11 @@ public final class GemsModel implements AutoCloseable {
     return batcher == null ? 0 : batcher.batches();
   }
 
+  /** The beam width used when none is given: max(k, {@link #MIN_BEAM}). */
+  public static int defaultBeamWidth(int k) {
+    return Math.max(k, MIN_BEAM);
+  }
+
   /** The top {@code k} items for a query, with no user history. */
   public List<Hit> search(String query, int k) {
     return search(query, List.of(), k);
@@ -138,7 +143,7 @@ public final class GemsModel implements AutoCloseable {
 
   /** The top {@code k} items for a query, personalised by the user's history (oldest first; may be empty). */
   public List<Hit> search(String query, List<String> history, int k) {
-    return search(query, history, k, Math.max(k, MIN_BEAM));
+    return search(query, history, k, defaultBeamWidth(k));
   }
 
   /** As {@link #search(String, List, int)} with an explicit beam width ({@code >= k}). */
@@ -151,7 +156,7 @@ public final class GemsModel implements AutoCloseable {
 
   /** The {@code k} items the user most likely wants next, from their history (oldest first; not empty). */
   public List<Hit> recommend(List<String> history, int k) {
-    return recommend(history, k, Math.max(k, MIN_BEAM));
+    return recommend(history, k, defaultBeamWidth(k));
   }
 
   /** As {@link #recommend(List, int)} with an explicit beam width ({@code >= k}). */
@@ -203,8 +208,7 @@ public final class GemsModel implements AutoCloseable {
       }
       return checked;
     });
-    float[] full = batcher != null ? batcher.submit(Request.scores(e, indices)).scores()
-        : infer(m -> m.scoreItems(e, indices));
+    float[] full = run(Request.scores(e, indices)).scores();
     return withModel(m -> {
       double logZ = BeamSearch.logSumExp(full, IntStream.range(0, full.length).toArray());
       Integer[] order = new Integer[indices.length];
@@ -257,12 +261,14 @@ public final class GemsModel implements AutoCloseable {
       throw new IllegalArgumentException("beam width " + beamWidth + " cannot return k = " + k + " items: use a beam >= k");
     }
     Objects.requireNonNull(history, "history");
-    if (batcher != null) {
-      Example e = withModel(m -> example(m, task, query, history)); // checked before it joins a batch
-      List<ScoredItem> top = batcher.submit(Request.topK(e, k, beamWidth)).top();
-      return withModel(m -> hits(m, top));
-    }
-    return infer(m -> hits(m, m.topK(example(m, task, query, history), k, beamWidth)));
+    Example e = withModel(m -> example(m, task, query, history)); // checked before it joins a batch
+    List<ScoredItem> top = run(Request.topK(e, k, beamWidth)).top();
+    return withModel(m -> hits(m, top));
+  }
+
+  /** One checked request: in a micro-batch when the policy batches, else alone in a call slot. */
+  private GenerativeModel.Answer run(Request request) {
+    return batcher != null ? batcher.submit(request) : infer(m -> m.inferBatch(List.of(request)).get(0));
   }
 
   private static List<Hit> hits(GenerativeModel m, List<ScoredItem> top) {

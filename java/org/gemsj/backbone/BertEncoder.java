@@ -3,6 +3,7 @@ package org.gemsj.backbone;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -94,21 +95,35 @@ public final class BertEncoder {
 
   /** Every weight name of this encoder, without prefix, in registration order. */
   public List<String> weightNames() {
-    List<String> names = new ArrayList<>(List.of(
-        "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
-        "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"));
-    for (int l = 0; l < config.layers(); l++) {
+    return List.copyOf(weightShapes(config, 2).keySet());
+  }
+
+  /**
+   * Every weight of a BERT encoder of this shape, without prefix, in registration order, with its
+   * shape ({@code typeVocab}: rows of the token-type table): the layout pretrained files must have.
+   */
+  public static Map<String, long[]> weightShapes(BertConfig c, long typeVocab) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    long h = c.hidden(), f = c.intermediate();
+    shapes.put("embeddings.word_embeddings.weight", new long[] {c.vocab(), h});
+    shapes.put("embeddings.position_embeddings.weight", new long[] {c.maxPositions(), h});
+    shapes.put("embeddings.token_type_embeddings.weight", new long[] {typeVocab, h});
+    shapes.put("embeddings.LayerNorm.weight", new long[] {h});
+    shapes.put("embeddings.LayerNorm.bias", new long[] {h});
+    for (int l = 0; l < c.layers(); l++) {
       String p = "encoder.layer." + l + ".";
       for (String s : TARGETED_SUFFIXES) {
-        names.add(p + s);
-        names.add(p + s.replace(".weight", ".bias"));
+        long[] shape = s.startsWith("intermediate.") ? new long[] {f, h}
+            : s.startsWith("output.") ? new long[] {h, f} : new long[] {h, h};
+        shapes.put(p + s, shape);
+        shapes.put(p + s.replace(".weight", ".bias"), new long[] {shape[0]});
       }
       for (String ln : List.of("attention.output.LayerNorm", "output.LayerNorm")) {
-        names.add(p + ln + ".weight");
-        names.add(p + ln + ".bias");
+        shapes.put(p + ln + ".weight", new long[] {h});
+        shapes.put(p + ln + ".bias", new long[] {h});
       }
     }
-    return names;
+    return shapes;
   }
 
   /** Full names (with prefix) of the targeted 2-D weights, layer by layer. */

@@ -47,7 +47,7 @@ public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling p
       String prefix = PREFIXES.stream().filter(p -> file.names().contains(p + "embeddings.word_embeddings.weight"))
           .findFirst().orElseThrow(() -> new IOException(weightsFile + ": no tensor 'embeddings.word_embeddings.weight' "
               + "(nor under 'bert.'): not a BERT encoder's weights?"));
-      for (Map.Entry<String, long[]> e : expectedShapes(config, typeVocab).entrySet()) {
+      for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(config, typeVocab).entrySet()) {
         String name = prefix + e.getKey();
         if (!file.names().contains(name)) {
           throw new IOException(weightsFile + ": no tensor '" + name + "', which config.json's " + config.layers()
@@ -89,34 +89,6 @@ public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling p
     return new BertConfig((int) positive(c, "num_hidden_layers", -1, file), hidden, heads,
         (int) positive(c, "intermediate_size", -1, file), (int) positive(c, "vocab_size", -1, file),
         (int) positive(c, "max_position_embeddings", -1, file), eps);
-  }
-
-  /** Every weight of a BERT encoder of this shape, by name, with its shape (what {@link BertEncoder} reads). */
-  static Map<String, long[]> expectedShapes(BertConfig c, long typeVocab) {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    long h = c.hidden(), f = c.intermediate();
-    shapes.put("embeddings.word_embeddings.weight", new long[] {c.vocab(), h});
-    shapes.put("embeddings.position_embeddings.weight", new long[] {c.maxPositions(), h});
-    shapes.put("embeddings.token_type_embeddings.weight", new long[] {typeVocab, h});
-    shapes.put("embeddings.LayerNorm.weight", new long[] {h});
-    shapes.put("embeddings.LayerNorm.bias", new long[] {h});
-    for (int l = 0; l < c.layers(); l++) {
-      String p = "encoder.layer." + l + ".";
-      for (String m : List.of("attention.self.query", "attention.self.key", "attention.self.value",
-          "attention.output.dense")) {
-        shapes.put(p + m + ".weight", new long[] {h, h});
-        shapes.put(p + m + ".bias", new long[] {h});
-      }
-      shapes.put(p + "intermediate.dense.weight", new long[] {f, h});
-      shapes.put(p + "intermediate.dense.bias", new long[] {f});
-      shapes.put(p + "output.dense.weight", new long[] {h, f});
-      shapes.put(p + "output.dense.bias", new long[] {h});
-      for (String ln : List.of("attention.output.LayerNorm", "output.LayerNorm")) {
-        shapes.put(p + ln + ".weight", new long[] {h});
-        shapes.put(p + ln + ".bias", new long[] {h});
-      }
-    }
-    return shapes;
   }
 
   /** sentence-transformers' pooling, where the directory has one; mean otherwise. */

@@ -154,7 +154,7 @@ public final class ServeBenchmark {
               }
             }
             if (c == 1) {
-              rows.add(row("floor" + (op.equals(MIXED) ? "" : ":" + op), 1, alone));
+              rows.add(row("floor" + suffix(op), 1, alone));
             }
             rows.add(row(mode("grpc", 0, op), c, viaGrpc));
             for (int j = 0; j < java.size(); j++) {
@@ -180,7 +180,12 @@ public final class ServeBenchmark {
   private String mode(String via, int policy, String op) {
     GemsModel.Policy p = policies.get(policy);
     String name = "p" + p.parallelCalls() + (p.batchWindow().isZero() ? "" : "b" + p.batchWindow().toMillis());
-    return (policies.size() == 1 ? via : via + "/" + name) + (op.equals(MIXED) ? "" : ":" + op);
+    return (policies.size() == 1 ? via : via + "/" + name) + suffix(op);
+  }
+
+  /** A row's operation suffix: none for the default mix, else ":rerank" and the like. */
+  private static String suffix(String op) {
+    return op.equals(MIXED) ? "" : ":" + op;
   }
 
   /** Request {@code i} of an operation over gRPC. */
@@ -190,7 +195,7 @@ public final class ServeBenchmark {
       s.rerank(RerankRequest.newBuilder().setModel("bench").addQueries(RerankQuery.newBuilder()
           .setQuery(query(items, i)).addAllHistory(history(items, i, 3)).addAllCandidateIds(candidates(items, i)))
           .build());
-    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
+    } else if (searches(op, i)) {
       s.search(SearchRequest.newBuilder().setModel("bench").setK(k).addQueries(SearchQuery.newBuilder()
           .setQuery(query(items, i)).addAllHistory(history(items, i, 3))).build());
     } else {
@@ -216,7 +221,7 @@ public final class ServeBenchmark {
   private void viaJava(GemsModel m, String op, List<Item> items, int i) {
     if (op.equals(RERANK)) {
       m.rerank(query(items, i), history(items, i, 3), candidates(items, i));
-    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
+    } else if (searches(op, i)) {
       m.search(query(items, i), history(items, i, 3), k);
     } else {
       m.recommend(history(items, i, 5), k);
@@ -232,11 +237,16 @@ public final class ServeBenchmark {
     if (op.equals(RERANK)) {
       int[] indices = candidates(items, i).stream().mapToInt(m::indexOf).toArray();
       m.scoreItems(new Example("floor", Task.SEARCH, history(items, i, 3), query(items, i), null, 0), indices);
-    } else if (op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0)) {
-      m.topK(new Example("floor", Task.SEARCH, history(items, i, 3), query(items, i), null, 0), k, Math.max(k, GemsModel.MIN_BEAM));
+    } else if (searches(op, i)) {
+      m.topK(new Example("floor", Task.SEARCH, history(items, i, 3), query(items, i), null, 0), k, GemsModel.defaultBeamWidth(k));
     } else {
-      m.topK(new Example("floor", Task.REC, history(items, i, 5), null, null, 0), k, Math.max(k, GemsModel.MIN_BEAM));
+      m.topK(new Example("floor", Task.REC, history(items, i, 5), null, null, 0), k, GemsModel.defaultBeamWidth(k));
     }
+  }
+
+  /** Whether request {@code i} of a search or mixed operation is a search (mixed: even ones; the others recommend). */
+  private static boolean searches(String op, int i) {
+    return op.equals(SEARCH) || (op.equals(MIXED) && i % 2 == 0);
   }
 
   /** A search engine's first pass stand-in: {@link #RERANK_CANDIDATES} distinct items. */

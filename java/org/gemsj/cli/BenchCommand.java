@@ -14,6 +14,7 @@ import org.gemsj.bench.ServeBenchmark;
 import org.gemsj.bench.TrainBenchmark;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.serve.ServerConfig;
 import org.gemsj.train.TrainMethod;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -98,7 +99,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--batch-window-ms", split = ",", description = "micro-batching windows to compare (0: off; "
         + "default 0); every --parallel-calls with every window; the gRPC server runs the first pair")
     List<Long> batchWindowsMs = List.of(0L);
-    @Option(names = "--max-batch", description = "requests in one micro-batch at most (default 8)") int maxBatch = 8;
+    @Option(names = "--max-batch", description = "requests in one micro-batch at most (default "
+      + ServerConfig.DEFAULT_MAX_BATCH + ")") int maxBatch = ServerConfig.DEFAULT_MAX_BATCH;
     @Option(names = "--operations", split = ",", description = "what the requests do: mixed (default: search and "
         + "recommend alternating), search, recommend, rerank (100 candidates); several: one set of rows each")
     List<String> operations = List.of(ServeBenchmark.MIXED);

@@ -30,7 +30,7 @@ final class QueryCommands {
     if (c.k < 1) {
       throw new IllegalArgumentException("-k must be >= 1");
     }
-    int beam = c.beam != null ? c.beam : Math.max(c.k, GemsModel.MIN_BEAM);
+    int beam = c.beam != null ? c.beam : GemsModel.defaultBeamWidth(c.k);
     if (beam < c.k) {
       throw new IllegalArgumentException("--beam " + beam + " cannot return -k " + c.k + " items: use --beam >= -k");
     }

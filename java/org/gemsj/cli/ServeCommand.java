@@ -44,9 +44,11 @@ final class ServeCommand implements Callable<Integer> {
       + GemsModel.DEFAULT_PARALLEL_CALLS + "; each call also uses libtorch's intra-op threads)")
   int parallelCalls = GemsModel.DEFAULT_PARALLEL_CALLS;
   @Option(names = "--batch-window-ms", description = "micro-batching: searches, recommendations and re-ranks "
-      + "arriving within this many milliseconds run as one batch (default 2, measured: docs/PERFORMANCE.md; 0: off)")
-  long batchWindowMs = 2;
-  @Option(names = "--max-batch", description = "requests in one micro-batch at most (default 8)") int maxBatch = 8;
+      + "arriving within this many milliseconds run as one batch (default " + ServerConfig.DEFAULT_BATCH_WINDOW_MS
+      + ", measured: docs/PERFORMANCE.md; 0: off)")
+  long batchWindowMs = ServerConfig.DEFAULT_BATCH_WINDOW_MS;
+  @Option(names = "--max-batch", description = "requests in one micro-batch at most (default "
+      + ServerConfig.DEFAULT_MAX_BATCH + ")") int maxBatch = ServerConfig.DEFAULT_MAX_BATCH;
   @Option(names = "--max-waiting", description = "queries that may wait for one model; more are refused with "
       + "RESOURCE_EXHAUSTED (default " + ServerConfig.DEFAULT_MAX_WAITING + ")")
   int maxWaiting = ServerConfig.DEFAULT_MAX_WAITING;

@@ -341,14 +341,24 @@ public final class GenerativeModel implements AutoCloseable {
   }
 
   private float[][] atomicScores(Encoded enc, List<Example> batch) {
+    return rows(Tensors.toFloats(atomicLogits(enc, batch).narrow(1, 1, items.size()).log_softmax(1)), batch.size());
+  }
+
+  /** Atomic ids' one decoding step: the decoder's logits plus the transition prior, [B, vocabulary]. */
+  private Tensor atomicLogits(Encoded enc, List<Example> batch) {
     int b = batch.size();
-    long[] bos = new long[b];
-    Tensor logits = decoder.forward(Tensors.fromLongs(bos, b, 1), enc.states(), enc.mask(), 0);
+    Tensor logits = decoder.forward(Tensors.fromLongs(new long[b], b, 1), enc.states(), enc.mask(), 0);
     Tensor prior = transitionLogits(transitionRows(batch));
-    if (prior != null) {
-      logits = logits.add(prior);
+    return (prior != null ? logits.add(prior) : logits).select(1, 0);
+  }
+
+  /** Beam search results as catalogue items, best first. */
+  private List<ScoredItem> scored(List<BeamSearch.Beam> beams) {
+    List<ScoredItem> out = new ArrayList<>();
+    for (BeamSearch.Beam beam : beams) {
+      out.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
     }
-    return rows(Tensors.toFloats(logits.select(1, 0).narrow(1, 1, items.size()).log_softmax(1)), b);
+    return out;
   }
 
   /**
@@ -441,13 +451,7 @@ public final class GenerativeModel implements AutoCloseable {
     List<Example> examples = requests.stream().map(Request::example).toList();
     float[] flat, logProbs = null;
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Encoded enc = encode(examples, 0);
-      Tensor logits = decoder.forward(Tensors.fromLongs(new long[b], b, 1), enc.states(), enc.mask(), 0);
-      Tensor prior = transitionLogits(transitionRows(examples));
-      if (prior != null) {
-        logits = logits.add(prior);
-      }
-      Tensor first = logits.select(1, 0);
+      Tensor first = atomicLogits(encode(examples, 0), examples);
       flat = Tensors.toFloats(first);
       if (requests.stream().anyMatch(q -> q.candidates() != null)) { // what scoreItems normalises, per row
         logProbs = Tensors.toFloats(first.narrow(1, 1, n).log_softmax(1));
@@ -465,16 +469,11 @@ public final class GenerativeModel implements AutoCloseable {
         continue;
       }
       float[] row = Arrays.copyOfRange(flat, e * vocab, (e + 1) * vocab);
-      List<BeamSearch.Beam> beams = BeamSearch.search(ids.trie(), 1, q.beamWidth(), q.k(), prefixes -> {
+      out.add(new Answer(scored(BeamSearch.search(ids.trie(), 1, q.beamWidth(), q.k(), prefixes -> {
         float[][] rows = new float[prefixes.size()][];
         Arrays.fill(rows, row);
         return rows;
-      });
-      List<ScoredItem> top = new ArrayList<>();
-      for (BeamSearch.Beam beam : beams) {
-        top.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
-      }
-      out.add(new Answer(top, null));
+      })), null));
     }
     return out;
   }
@@ -508,11 +507,7 @@ public final class GenerativeModel implements AutoCloseable {
         }
         return rows;
       });
-      List<ScoredItem> out = new ArrayList<>();
-      for (BeamSearch.Beam beam : beams) {
-        out.add(new ScoredItem(items.get(ids.trie().item(beam.tokens())).id(), beam.score()));
-      }
-      return out;
+      return scored(beams);
     }
   }
 

@@ -30,6 +30,9 @@ public record ServerConfig(String host, int port, Path dataDir, List<Path> dataR
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
   /** Queries that may wait for one model: 64 at ~30 ms each is about 2 s of work queued on an idle 2-core machine. */
   public static final int DEFAULT_MAX_WAITING = 64;
+  /** gems serve's micro-batching: a 2 ms window (measured, docs/PERFORMANCE.md) and batches of at most 8. */
+  public static final long DEFAULT_BATCH_WINDOW_MS = 2;
+  public static final int DEFAULT_MAX_BATCH = 8;
 
   public ServerConfig {
     dataRoots = List.copyOf(dataRoots);

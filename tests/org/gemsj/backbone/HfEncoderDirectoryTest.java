@@ -59,7 +59,7 @@ class HfEncoderDirectoryTest {
       Path dir = tmp.resolve(dtype);
       Files.createDirectories(dir.resolve("1_Pooling"));
       List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-      for (String name : HfEncoderDirectory.expectedShapes(HfEncoderDirectory.config(JSON.valueToTree(config),
+      for (String name : BertEncoder.weightShapes(HfEncoderDirectory.config(JSON.valueToTree(config),
           dir.resolve("config.json")), 2).keySet()) {
         Weight w = onnx.get(name);
         entries.add(dtype.equals("F32") ? SafeTensorsWriter.f32(prefix + name, w) : SafeTensorsWriter.bf16(prefix + name, w));
@@ -120,7 +120,7 @@ class HfEncoderDirectoryTest {
     config.putAll(configChanges);
     JSON.writeValue(dir.resolve("config.json").toFile(), config);
     List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : HfEncoderDirectory.expectedShapes(new BertConfig(2, 8, 2, 16, 30, 16, 1e-12), 2)
+    for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(new BertConfig(2, 8, 2, 16, 30, 16, 1e-12), 2)
         .entrySet()) {
       long n = 1;
       for (long d : e.getValue()) {

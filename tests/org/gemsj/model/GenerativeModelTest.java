@@ -78,6 +78,16 @@ class GenerativeModelTest {
     }
   }
 
+  /** Between 1 and n distinct positions of 0..n-1, in random order. */
+  private static int[] randomSubset(int n, Random r) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, r);
+    return order.subList(0, 1 + r.nextInt(n)).stream().mapToInt(Integer::intValue).toArray();
+  }
+
   /** A subset of items, in any order and with the prior on, scores as the whole catalogue scores them. */
   @Test
   void scoreItemsEqualsScoreAllForThoseItems() throws IOException {
@@ -89,12 +99,7 @@ class GenerativeModelTest {
         for (Example e : List.of(new Example("u", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0),
             new Example("u", Task.REC, List.of("i1", "i9", "i4"), null, null, 0))) {
           float[] all = model.scoreAll(List.of(e))[0];
-          List<Integer> order = new ArrayList<>();
-          for (int i = 0; i < items.size(); i++) {
-            order.add(i);
-          }
-          Collections.shuffle(order, r);
-          int[] subset = order.subList(0, 1 + r.nextInt(items.size())).stream().mapToInt(Integer::intValue).toArray();
+          int[] subset = randomSubset(items.size(), r);
           float[] some = model.scoreItems(e, subset);
           assertEquals(subset.length, some.length);
           for (int c = 0; c < subset.length; c++) {
@@ -119,12 +124,7 @@ class GenerativeModelTest {
     for (ItemIds.Scheme scheme : ItemIds.Scheme.values()) {
       try (GenerativeModel model = ModelFactory.create(TinyModels.options(scheme), items, r.nextLong())) {
         TinyModels.perturbDecoder(model, r);
-        List<Integer> shuffled = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-          shuffled.add(i);
-        }
-        Collections.shuffle(shuffled, r);
-        int[] someItems = shuffled.subList(0, 1 + r.nextInt(items.size())).stream().mapToInt(Integer::intValue).toArray();
+        int[] someItems = randomSubset(items.size(), r);
         List<GenerativeModel.Request> batch = List.of(
             GenerativeModel.Request.topK(new Example("a", Task.SEARCH, List.of("i3", "i5"), "warm tent", null, 0), 3, 20),
             GenerativeModel.Request.scores(new Example("r", Task.SEARCH, List.of("i2"), "red lamp", null, 0), someItems),
