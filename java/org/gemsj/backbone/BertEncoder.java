@@ -41,27 +41,8 @@ public final class BertEncoder {
     this.prefix = prefix;
   }
 
-  /** The pretrained encoder of {@code backbone}, registered in {@code params} under {@code prefix}. */
-  public static BertEncoder pretrained(Backbone backbone, Params params, String prefix) throws IOException {
-    Map<String, Weight> weights = OnnxWeights.readResource(backbone.onnxResource);
-    int layers = 0;
-    while (weights.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
-      layers++;
-    }
-    long[] word = shapeOf(weights, "embeddings.word_embeddings.weight");
-    long[] positions = shapeOf(weights, "embeddings.position_embeddings.weight");
-    long[] inter = shapeOf(weights, "encoder.layer.0.intermediate.dense.weight");
-    BertConfig config = new BertConfig(layers, (int) word[1], backbone.heads, (int) inter[0], (int) word[0],
-        (int) positions[0], 1e-12);
-    return fromWeights(config, weights, backbone.onnxResource, params, prefix);
-  }
-
-  /** The encoder of a Hugging Face directory (already checked by {@link HfEncoderDirectory#open}). */
-  public static BertEncoder pretrained(HfEncoderDirectory dir, Params params, String prefix) throws IOException {
-    return fromWeights(dir.config(), dir.weights(), dir.dir().toString(), params, prefix);
-  }
-
-  private static BertEncoder fromWeights(BertConfig config, Map<String, Weight> weights, String source, Params params,
+  /** An encoder of pretrained {@code weights} (by Hugging Face name), copied into {@code params} under {@code prefix}. */
+  static BertEncoder fromWeights(BertConfig config, Map<String, Weight> weights, String source, Params params,
       String prefix) throws IOException {
     BertEncoder encoder = new BertEncoder(config, params, prefix);
     for (String name : encoder.weightNames()) {
@@ -83,14 +64,6 @@ public final class BertEncoder {
       params.get(prefix + name);
     }
     return encoder;
-  }
-
-  private static long[] shapeOf(Map<String, Weight> weights, String name) throws IOException {
-    Weight w = weights.get(name);
-    if (w == null) {
-      throw new IOException("pretrained weights lack '" + name + "'");
-    }
-    return w.shape();
   }
 
   /** Every weight name of this encoder, without prefix, in registration order. */

@@ -2,13 +2,17 @@ package org.gemsj.backbone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.gemsj.io.Digests;
+import org.gemsj.io.FileConfinement;
 
 /**
  * A BERT encoder exported the Hugging Face way, in one local directory: {@code config.json}
@@ -16,35 +20,42 @@ import java.util.Map;
  * and optionally sentence-transformers' {@code 1_Pooling/config.json} (mean or CLS pooling; mean
  * when absent). Everything is checked when the directory is opened: an unsupported architecture,
  * a missing tensor or one of the wrong shape is refused naming the file, the tensor and the
- * shape config.json implies.
+ * shape config.json implies. Opening reads the weights' header only; {@link #readWeights} reads
+ * the tensors. Every file is opened through a {@link FileConfinement}.
+ *
+ * @param prefix what the export puts before the encoder's tensor names ("" or "bert.")
+ * @param sha256 one digest of config.json, tokenizer.json, the pooling config and model.safetensors
  */
-public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling pooling, Map<String, Weight> weights,
-    Path tokenizer) {
+public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling pooling, long typeVocab, String prefix,
+    byte[] tokenizerJson, String sha256) {
   /** The {@code model_type}s read so far. */
   public static final List<String> SUPPORTED = List.of("bert");
   /** Prefixes a task model's export puts before the encoder's names ({@code BertForMaskedLM}: "bert."). */
   private static final List<String> PREFIXES = List.of("", "bert.");
+  private static final String FILES = "an encoder directory holds config.json, model.safetensors and tokenizer.json";
 
-  /** Opens and checks {@code dir}; the weights are read into memory. */
   public static HfEncoderDirectory open(Path dir) throws IOException {
+    return open(dir, FileConfinement.NONE);
+  }
+
+  /** Opens and checks {@code dir}, reading its files through {@code files}. */
+  public static HfEncoderDirectory open(Path dir, FileConfinement files) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new IOException(dir + ": not a directory (an encoder directory holds config.json, model.safetensors and "
-          + "tokenizer.json)");
+      throw new IOException(dir + ": not a directory (" + FILES + ")");
     }
-    Path configFile = dir.resolve("config.json"), weightsFile = dir.resolve("model.safetensors");
-    Path tokenizer = dir.resolve("tokenizer.json");
-    for (Path p : List.of(configFile, weightsFile, tokenizer)) {
+    Path configFile = dir.resolve("config.json"), weightsFile = weights(dir), tokenizerFile = dir.resolve("tokenizer.json");
+    for (Path p : List.of(configFile, weightsFile, tokenizerFile)) {
       if (!Files.isRegularFile(p)) {
-        throw new IOException(dir + ": no " + p.getFileName() + " (an encoder directory holds config.json, "
-            + "model.safetensors and tokenizer.json)");
+        throw new IOException(dir + ": no " + p.getFileName() + " (" + FILES + ")");
       }
     }
-    JsonNode c = json(configFile);
+    byte[] configBytes = bytes(configFile, files);
+    JsonNode c = json(configBytes, configFile);
     BertConfig config = config(c, configFile);
     long typeVocab = positive(c, "type_vocab_size", 2, configFile);
-    Map<String, Weight> weights = new LinkedHashMap<>();
-    try (SafeTensors file = SafeTensors.open(weightsFile)) {
-      String prefix = PREFIXES.stream().filter(p -> file.names().contains(p + "embeddings.word_embeddings.weight"))
+    String prefix;
+    try (SafeTensors file = SafeTensors.open(weightsFile, files)) {
+      prefix = PREFIXES.stream().filter(p -> file.names().contains(p + "embeddings.word_embeddings.weight"))
           .findFirst().orElseThrow(() -> new IOException(weightsFile + ": no tensor 'embeddings.word_embeddings.weight' "
               + "(nor under 'bert.'): not a BERT encoder's weights?"));
       for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(config, typeVocab).entrySet()) {
@@ -53,15 +64,48 @@ public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling p
           throw new IOException(weightsFile + ": no tensor '" + name + "', which config.json's " + config.layers()
               + " layers of width " + config.hidden() + " need (shape " + Arrays.toString(e.getValue()) + ")");
         }
-        Weight w = file.read(name);
-        if (!Arrays.equals(w.shape(), e.getValue())) {
-          throw new IOException(weightsFile + ": tensor '" + name + "' has shape " + Arrays.toString(w.shape())
+        long[] shape = file.shape(name);
+        if (!Arrays.equals(shape, e.getValue())) {
+          throw new IOException(weightsFile + ": tensor '" + name + "' has shape " + Arrays.toString(shape)
               + ", config.json implies " + Arrays.toString(e.getValue()));
+        }
+      }
+    }
+    byte[] tokenizer = bytes(tokenizerFile, files);
+    try (TextTokenizer t = new TextTokenizer(tokenizer, 8)) { // refused here, not at the first batch
+      t.pieces("a");
+    } catch (RuntimeException e) {
+      throw new IOException(tokenizerFile + ": not a tokenizer Hugging Face tokenizers can load: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
+    }
+    Path poolingFile = dir.resolve("1_Pooling").resolve("config.json");
+    byte[] poolingBytes = Files.isRegularFile(poolingFile) ? bytes(poolingFile, files) : new byte[0];
+    Backbone.Pooling pooling = poolingBytes.length == 0 ? Backbone.Pooling.MEAN : pooling(poolingBytes, poolingFile);
+    String sha256 = Digests.sha256Of(List.of(() -> new ByteArrayInputStream(configBytes),
+        () -> new ByteArrayInputStream(tokenizer), () -> new ByteArrayInputStream(poolingBytes),
+        () -> files.open(weightsFile)));
+    return new HfEncoderDirectory(dir, config, pooling, typeVocab, prefix, tokenizer, sha256);
+  }
+
+  /** The encoder's weights, by name without {@link #prefix}, read through {@code files}. */
+  public Map<String, Weight> readWeights(FileConfinement files) throws IOException {
+    Path weightsFile = weights(dir);
+    Map<String, Weight> weights = new LinkedHashMap<>();
+    try (SafeTensors file = SafeTensors.open(weightsFile, files)) {
+      for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(config, typeVocab).entrySet()) {
+        Weight w = file.read(prefix + e.getKey());
+        if (!Arrays.equals(w.shape(), e.getValue())) { // the file changed since it was opened
+          throw new IOException(weightsFile + ": tensor '" + prefix + e.getKey() + "' has shape "
+              + Arrays.toString(w.shape()) + ", config.json implies " + Arrays.toString(e.getValue()));
         }
         weights.put(e.getKey(), w);
       }
     }
-    return new HfEncoderDirectory(dir, config, pooling(dir), weights, tokenizer);
+    return weights;
+  }
+
+  private static Path weights(Path dir) {
+    return dir.resolve("model.safetensors");
   }
 
   /** The encoder's shape from config.json, or a refusal naming the field. */
@@ -92,12 +136,8 @@ public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling p
   }
 
   /** sentence-transformers' pooling, where the directory has one; mean otherwise. */
-  private static Backbone.Pooling pooling(Path dir) throws IOException {
-    Path file = dir.resolve("1_Pooling").resolve("config.json");
-    if (!Files.isRegularFile(file)) {
-      return Backbone.Pooling.MEAN;
-    }
-    JsonNode p = json(file);
+  private static Backbone.Pooling pooling(byte[] bytes, Path file) throws IOException {
+    JsonNode p = json(bytes, file);
     boolean mean = p.path("pooling_mode_mean_tokens").asBoolean(false), cls = p.path("pooling_mode_cls_token")
         .asBoolean(false);
     for (String other : List.of("pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
@@ -124,9 +164,15 @@ public record HfEncoderDirectory(Path dir, BertConfig config, Backbone.Pooling p
     return v.asLong();
   }
 
-  private static JsonNode json(Path file) throws IOException {
+  private static byte[] bytes(Path file, FileConfinement files) throws IOException {
+    try (InputStream in = files.open(file)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static JsonNode json(byte[] bytes, Path file) throws IOException {
     try {
-      JsonNode n = new ObjectMapper().readTree(file.toFile());
+      JsonNode n = new ObjectMapper().readTree(bytes);
       if (n == null || !n.isObject()) {
         throw new IOException(file + ": not a JSON object");
       }

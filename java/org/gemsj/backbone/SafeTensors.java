@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.gemsj.io.FileConfinement;
 
 /**
  * Reads a Hugging Face {@code .safetensors} file: an 8-byte little-endian header length N, N
@@ -66,7 +66,12 @@ public final class SafeTensors implements AutoCloseable {
 
   /** Opens a file and reads its header; tensors are read on demand. */
   public static SafeTensors open(Path file) throws IOException {
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    return open(file, FileConfinement.NONE);
+  }
+
+  /** As {@link #open(Path)}, opening the file through {@code files}. */
+  public static SafeTensors open(Path file, FileConfinement files) throws IOException {
+    FileChannel channel = files.channel(file);
     try {
       return new SafeTensors(file, channel);
     } catch (IOException | RuntimeException e) {
@@ -86,7 +91,16 @@ public final class SafeTensors implements AutoCloseable {
     if (t == null) {
       throw new IOException(file + ": no tensor '" + name + "'");
     }
-    return tensor(channel, file, name, t, dataStart, dataBytes);
+    return read(entry(name, t));
+  }
+
+  /** The named tensor's shape, its header entry checked (dtype, offsets) without reading its data. */
+  public long[] shape(String name) throws IOException {
+    JsonNode t = tensors.get(name);
+    if (t == null) {
+      throw new IOException(file + ": no tensor '" + name + "'");
+    }
+    return entry(name, t).shape().clone();
   }
 
   @Override
@@ -94,8 +108,10 @@ public final class SafeTensors implements AutoCloseable {
     channel.close();
   }
 
-  private static Weight tensor(FileChannel channel, Path file, String name, JsonNode t, long dataStart, long dataBytes)
-      throws IOException {
+  /** A header entry, checked: its data lies at [begin, end) of the tensor data. */
+  private record Entry(String name, String dtype, long[] shape, int count, long begin, long end) {}
+
+  private Entry entry(String name, JsonNode t) throws IOException {
     String where = file + ": tensor '" + name + "'";
     if (!t.isObject() || !t.path("dtype").isTextual() || !t.path("shape").isArray()
         || !t.path("data_offsets").isArray() || t.path("data_offsets").size() != 2) {
@@ -139,9 +155,14 @@ public final class SafeTensors implements AutoCloseable {
     if (end - begin > Integer.MAX_VALUE - 8) { // read through one buffer; an encoder's largest tensor is far smaller
       throw new IOException(where + ": " + (end - begin) + " bytes, more than the 2 GiB one tensor may hold here");
     }
-    ByteBuffer raw = readFully(channel, dataStart + begin, (int) (end - begin), file).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[(int) count];
-    switch (dtype) {
+    return new Entry(name, dtype, shape, (int) count, begin, end);
+  }
+
+  private Weight read(Entry e) throws IOException {
+    ByteBuffer raw = readFully(channel, dataStart + e.begin(), (int) (e.end() - e.begin()), file)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[e.count()];
+    switch (e.dtype()) {
       case "F32" -> raw.asFloatBuffer().get(values);
       case "BF16" -> {
         for (int i = 0; i < values.length; i++) {
@@ -154,7 +175,7 @@ public final class SafeTensors implements AutoCloseable {
         }
       }
     }
-    return new Weight(values, shape);
+    return new Weight(values, e.shape());
   }
 
   /** IEEE 754 binary16 to float32 (exact: every half is a float). */

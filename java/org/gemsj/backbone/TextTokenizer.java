@@ -2,10 +2,9 @@ package org.gemsj.backbone;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +32,9 @@ public final class TextTokenizer implements AutoCloseable {
   private final long cls, sep;
   public final int maxLength;
 
-  public TextTokenizer(Backbone backbone, int maxLength) throws IOException {
-    this(open(backbone.tokenizerResource), maxLength);
-  }
-
-  /** The tokenizer of a Hugging Face {@code tokenizer.json} file. */
-  public TextTokenizer(Path tokenizerJson, int maxLength) throws IOException {
-    this(Files.newInputStream(tokenizerJson), maxLength);
+  /** The tokenizer of a Hugging Face {@code tokenizer.json}'s content. */
+  public TextTokenizer(byte[] tokenizerJson, int maxLength) throws IOException {
+    this(new ByteArrayInputStream(tokenizerJson), maxLength);
   }
 
   private TextTokenizer(InputStream json, int maxLength) throws IOException {
@@ -55,14 +50,6 @@ public final class TextTokenizer implements AutoCloseable {
     long[] empty = tokenizer.encode("").getIds(); // [CLS] [SEP]
     cls = empty[0];
     sep = empty[empty.length - 1];
-  }
-
-  private static InputStream open(String resource) throws IOException {
-    InputStream in = TextTokenizer.class.getResourceAsStream(resource);
-    if (in == null) {
-      throw new IOException("resource " + resource + " is not on the classpath");
-    }
-    return in;
   }
 
   /** Tokenizes single texts. */

@@ -23,7 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.gemsj.api.GemsModel;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
@@ -364,7 +364,7 @@ public final class ServeBenchmark {
   public static Path demoModel(Path work) throws IOException {
     Path data = work.resolve("data"), model = work.resolve("model");
     SyntheticData.generate(data, 7, SyntheticData.Options.DEFAULTS);
-    var base = TrainDefaults.model(Backbone.MINILM);
+    var base = TrainDefaults.model(BundledBackbone.MINILM);
     var options = new ModelFactory.Options(base.backbone(), base.ids(), base.levels(), base.codebook(),
         base.decoderLayers(), base.decoderWidth(), base.decoderHeads(), base.decoderFfn(), 48, 10, base.input(),
         false, true); // the demo's sizes

@@ -117,8 +117,8 @@ public final class TrainBenchmark {
       this.config = config;
       ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed(), cacheDir);
       model = built.model();
-      Map<String, Tensor> bases = config.usesNullSpace() ? NullSpaceEstimator.protectedBases(config.model().backbone(),
-          model.encoder, config.knowledgeCorpus(), config.nullSpaceEnergy(), config.model().maxTokens(), cacheDir) : null;
+      Map<String, Tensor> bases = config.usesNullSpace() ? NullSpaceEstimator.protectedBases(model,
+          config.knowledgeCorpus(), config.nullSpaceEnergy(), cacheDir) : null;
       step = new TrainStep(model, new Adaptation(config, model, bases), config.dropout());
       order = new BatchOrder(trainSize, config.batchSize(), config.seed());
     }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.study.Study;
 import org.gemsj.study.StudyBudget;
 import org.gemsj.study.StudyMethod;
@@ -28,7 +30,9 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--methods", description = "comma-separated subset of: gems, gems --decomposition complementary, "
       + "gems --decomposition complementary --gates running, gems --no-null-space, gems --single-subspace, galore, "
       + "lora, full (default all; StudyMethod.ALL)") String methods;
-  @Option(names = "--backbone", description = "minilm (default) or bge-small") String backbone = "minilm";
+  @Option(names = "--backbone", paramLabel = "NAME|DIR",
+      description = "minilm (default), bge-small, or a Hugging Face encoder directory (docs/TRAINING.md)")
+  String backbone = "minilm";
   @Option(names = "--cache-dir", description = "null-space and item-embedding cache (default ~/.cache/gems-j)")
   Path cacheDir;
   @Option(names = "--jobs", description = "runs trained at once, each on one thread (default: one per core)")
@@ -60,7 +64,7 @@ final class StudyCommand implements Callable<Integer> {
     StudyOverrides overrides = options.isEmpty() ? StudyOverrides.NONE
         : new StudyOverrides(String.join(" ", described), TrainOptionOverrides.settings(options));
     Study.Options study = new Study.Options(data, out, seeds, firstSeed, StudyBudget.parse(budget), overrides,
-        methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), backbone, cacheDir, jobs);
+        methods == null ? StudyMethod.ALL : StudyMethod.parse(methods), Backbone.parse(backbone, FileConfinement.NONE), cacheDir, jobs);
     Study.Outcome outcome = new Study(study, System.out).run();
     System.out.println("study: wrote " + outcome.studyJson() + ", " + outcome.studyMd() + " and the plots");
     if (!outcome.failed().isEmpty()) {

@@ -44,7 +44,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-null-space", description = "gems ablation: no null-space projection") boolean noNullSpace;
   @Option(names = "--single-subspace", description = "gems ablation: one shared subspace, no task subspaces")
   boolean singleSubspace;
-  @Option(names = "--backbone", description = "minilm or bge-small (default " + TrainDefaults.BACKBONE + ")") String backbone;
+  @Option(names = "--backbone", paramLabel = "NAME|DIR", description = "minilm or bge-small (default "
+      + TrainDefaults.BACKBONE + "), or a Hugging Face encoder directory: config.json, model.safetensors, tokenizer.json "
+      + "(docs/TRAINING.md)") String backbone;
   @Option(names = "--ids", description = "atomic or semantic item identifiers (default " + TrainDefaults.IDS + ")") String ids;
   @Option(names = "--steps", description = "optimizer steps (default " + TrainDefaults.STEPS + ")") Integer steps;
   @Option(names = "--batch-size", description = "examples per step, both tasks mixed (default " + TrainDefaults.BATCH_SIZE + ")") Integer batch;

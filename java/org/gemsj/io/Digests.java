@@ -19,12 +19,23 @@ public final class Digests {
     return HexFormat.of().formatHex(sha.digest());
   }
 
+  /** Opens one of the inputs a digest covers. */
+  @FunctionalInterface
+  public interface Source {
+    InputStream open() throws IOException;
+  }
+
   /** One digest over the files' contents, in order, streamed. */
   public static String sha256(List<Path> files) throws IOException {
+    return sha256Of(files.stream().<Source>map(f -> () -> Files.newInputStream(f)).toList());
+  }
+
+  /** One digest over the streams' contents, in order, each opened, read and closed in turn. */
+  public static String sha256Of(List<Source> sources) throws IOException {
     MessageDigest sha = sha256();
     byte[] buffer = new byte[1 << 16];
-    for (Path f : files) {
-      try (InputStream in = Files.newInputStream(f)) {
+    for (Source source : sources) {
+      try (InputStream in = source.open()) {
         for (int n; (n = in.read(buffer)) > 0; ) {
           sha.update(buffer, 0, n);
         }

@@ -3,7 +3,7 @@ package org.gemsj.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -12,7 +12,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Opens files only where they really lie inside a set of directories, checked when the file is
@@ -69,14 +68,19 @@ public final class FileConfinement {
 
   /** Opens {@code file} for reading, refusing it (IllegalArgumentException) when it resolves outside the roots. */
   public InputStream open(Path file) throws IOException {
+    return Channels.newInputStream(channel(file));
+  }
+
+  /** As {@link #open}, for positioned reads (a safetensors file's tensors). */
+  public FileChannel channel(Path file) throws IOException {
     if (!confines()) {
-      return Files.newInputStream(file);
+      return FileChannel.open(file, StandardOpenOption.READ);
     }
     Path real = inside(file);
     Object key = fileKey(real);
-    SeekableByteChannel channel;
+    FileChannel channel;
     try {
-      channel = Files.newByteChannel(real, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+      channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       if (Files.isSymbolicLink(real)) { // became one after the check (O_NOFOLLOW refused it)
         throw outside(file);
@@ -93,7 +97,7 @@ public final class FileConfinement {
       channel.close();
       throw outside(file);
     }
-    return Channels.newInputStream(channel);
+    return channel;
   }
 
   /** The real path of {@code file} when it lies inside the roots; refuses it otherwise. */

@@ -44,10 +44,11 @@ public final class GenerativeModel implements AutoCloseable {
   private final Map<String, Integer> index = new HashMap<>();
   private final Map<String, Item> byId = new HashMap<>();
   private final TextTokenizer tokenizer;
+  private final byte[] tokenizerJson; // saved with the model
   private TransitionPrior transitions; // null: none (semantic ids, --item-prior popularity|none, older models)
 
   GenerativeModel(ModelConfig config, Params params, BertEncoder encoder, ItemDecoder decoder, ItemIds ids,
-      List<Item> items, TransitionPrior transitions) throws IOException {
+      List<Item> items, TransitionPrior transitions, byte[] tokenizerJson) throws IOException {
     this.config = config;
     this.params = params;
     this.encoder = encoder;
@@ -58,7 +59,8 @@ public final class GenerativeModel implements AutoCloseable {
       index.put(items.get(i).id(), i);
       byId.put(items.get(i).id(), items.get(i));
     }
-    this.tokenizer = new TextTokenizer(config.backbone(), config.maxTokens());
+    this.tokenizerJson = tokenizerJson.clone();
+    this.tokenizer = new TextTokenizer(tokenizerJson, config.maxTokens());
     if (transitions != null) {
       attachTransitions(transitions);
     }
@@ -513,7 +515,17 @@ public final class GenerativeModel implements AutoCloseable {
 
   /** L2-normalised sentence embeddings of {@code texts} from the encoder, [N][H] (no gradients). */
   public float[][] embed(List<String> texts) {
-    return TextEmbedder.embed(encoder, tokenizer, config.backbone().pooling, texts);
+    return TextEmbedder.embed(encoder, tokenizer, config.backbone().pooling(), texts);
+  }
+
+  /** The encoder's tokenizer, cutting at the model's input length. */
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The tokenizer.json the model reads text with (what {@link ModelStore} saves with it). */
+  byte[] tokenizerJson() {
+    return tokenizerJson.clone();
   }
 
   @Override

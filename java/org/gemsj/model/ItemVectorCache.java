@@ -15,8 +15,8 @@ import org.gemsj.torch.Tensors;
 /**
  * The pretrained encoder's embeddings of a catalogue's documents, cached on disk: embedding a
  * large catalogue costs more than a short run's training, and every run on the same data (a
- * study's methods and seeds, a restarted job) needs the same vectors. Keyed by the backbone, the
- * input length and the SHA-256 of the documents.
+ * study's methods and seeds, a restarted job) needs the same vectors. Keyed by the backbone (its
+ * name and the digest of its files), the input length and the SHA-256 of the documents.
  */
 final class ItemVectorCache {
   private static final String KEY = "item_vectors";
@@ -35,7 +35,7 @@ final class ItemVectorCache {
       return compute.get();
     }
     String digest = Digests.sha256(String.join("\n", documents).getBytes(StandardCharsets.UTF_8));
-    Path file = cacheDir.resolve("items-" + backbone.cliName + "-t" + maxTokens + "-" + digest.substring(0, 16) + ".bin");
+    Path file = cacheDir.resolve("items-" + backbone.cacheKey() + "-t" + maxTokens + "-" + digest.substring(0, 16) + ".bin");
     if (Files.isRegularFile(file)) {
       try (PointerScope scope = new PointerScope()) {
         Tensor t = ParamFile.read(file).get(KEY);

@@ -7,8 +7,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.backbone.BertEncoder;
+import org.gemsj.backbone.Pretrained;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.data.Item;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.torch.Tensors;
 
 /** Builds a fresh generative model: the pretrained encoder, item identifiers, a new decoder. */
@@ -45,16 +47,25 @@ public final class ModelFactory {
 
   /** As {@link #build(Options, List, long)}, reading the item embeddings from {@code cacheDir} when there. */
   public static Built build(Options o, List<Item> items, long seed, Path cacheDir) throws IOException {
+    return build(o, items, seed, cacheDir, FileConfinement.NONE);
+  }
+
+  /** As {@link #build(Options, List, long, Path)}, reading the backbone's files through {@code files}. */
+  public static Built build(Options o, List<Item> items, long seed, Path cacheDir, FileConfinement files)
+      throws IOException {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("the catalogue is empty");
     }
     torch.manual_seed(seed);
     Params params = new Params();
-    BertEncoder encoder = BertEncoder.pretrained(o.backbone(), params, "encoder.");
+    Pretrained pretrained = o.backbone().read(files);
+    BertEncoder encoder = pretrained.encoder(params, "encoder.");
+    byte[] tokenizerJson = pretrained.tokenizerJson();
+    pretrained = null; // the float copies of the weights: the encoder's tensors hold them now
     List<String> documents = items.stream().map(Item::document).toList();
     float[][] itemVectors = ItemVectorCache.get(cacheDir, o.backbone(), o.maxTokens(), documents, () -> {
-      try (TextTokenizer tokenizer = new TextTokenizer(o.backbone(), o.maxTokens())) {
-        return TextEmbedder.embed(encoder, tokenizer, o.backbone().pooling, documents);
+      try (TextTokenizer tokenizer = new TextTokenizer(tokenizerJson, o.maxTokens())) {
+        return TextEmbedder.embed(encoder, tokenizer, o.backbone().pooling(), documents);
       }
     });
     ItemIds ids;
@@ -90,7 +101,8 @@ public final class ModelFactory {
     }
     ModelConfig config = new ModelConfig(o.backbone(), encoder.config, dc, ids.scheme, o.maxTokens(), o.historyLength(),
         o.input());
-    return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items, null), itemVectors);
+    return new Built(new GenerativeModel(config, params, encoder, decoder, ids, items, null, tokenizerJson),
+        itemVectors);
   }
 
   /** Rows as an n x d float tensor (also what the item-vector cache stores). */

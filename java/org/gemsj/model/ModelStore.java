@@ -12,16 +12,19 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.gemsj.backbone.BertEncoder;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.Item;
 import org.gemsj.io.AtomicFiles;
 
 /**
- * A trained model as a self-contained directory: config.json (structure), items.json (the
- * catalogue and each item's identifier tokens), weights.bin and, with the item-to-item prior,
- * transitions.json. Nothing else (no training data) is needed to load it; the tokenizer comes
- * with the backbone's jar.
+ * A trained model as a self-contained directory: config.json (structure, and which backbone it
+ * started from), items.json (the catalogue and each item's identifier tokens), weights.bin,
+ * tokenizer.json and, with the item-to-item prior, transitions.json. Nothing else (no training
+ * data, no backbone directory) is needed to load it. Models saved before they carried
+ * tokenizer.json read their bundled backbone's.
  */
 public final class ModelStore {
+  private static final String TOKENIZER = "tokenizer.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The catalogue entry saved with the model. */
@@ -49,6 +52,7 @@ public final class ModelStore {
       AtomicFiles.write(staging.resolve("items.json"),
           JSON.writeValueAsBytes(new SavedIds(ids.scheme, ids.levels, ids.codebook, ids.suffixes, items)));
       ParamFile.write(staging.resolve("weights.bin"), weights);
+      AtomicFiles.write(staging.resolve(TOKENIZER), model.tokenizerJson());
       if (model.transitions() != null) {
         model.transitions().save(staging.resolve(TransitionPrior.FILE));
       }
@@ -94,6 +98,17 @@ public final class ModelStore {
       throw new IOException(dir + ": " + (transitions != null ? "weights.bin lacks " + TransitionPrior.SCALE
           : TransitionPrior.FILE + " is missing") + " (the model was saved incompletely)");
     }
-    return new GenerativeModel(config, params, encoder, decoder, ids, items, transitions);
+    return new GenerativeModel(config, params, encoder, decoder, ids, items, transitions, tokenizer(dir, config));
+  }
+
+  private static byte[] tokenizer(Path dir, ModelConfig config) throws IOException {
+    Path file = dir.resolve(TOKENIZER);
+    if (Files.isRegularFile(file)) {
+      return Files.readAllBytes(file);
+    }
+    if (config.backbone() instanceof BundledBackbone bundled) {
+      return bundled.tokenizerJson();
+    }
+    throw new IOException(dir + ": " + TOKENIZER + " is missing (the model was saved incompletely)");
   }
 }

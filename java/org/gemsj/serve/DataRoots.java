@@ -6,6 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.gemsj.io.FileConfinement;
 
 /**
  * The directories a job spec may read datasets from. A path is accepted only when its real path
@@ -22,6 +23,7 @@ public final class DataRoots {
   private final List<Path> configured;
   private final List<Path> lexical;
   private final List<Path> real;
+  private final FileConfinement confinement;
 
   public DataRoots(List<Path> roots) throws IOException {
     if (roots.isEmpty()) {
@@ -38,6 +40,12 @@ public final class DataRoots {
     this.configured = List.copyOf(roots);
     this.lexical = List.copyOf(lex);
     this.real = List.copyOf(rp);
+    this.confinement = FileConfinement.within(roots);
+  }
+
+  /** Opens files only inside the roots (what the server reads a job's files through). */
+  public FileConfinement confinement() {
+    return confinement;
   }
 
   /** The roots as configured (what the worker is given). */

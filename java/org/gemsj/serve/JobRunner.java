@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
@@ -191,7 +192,8 @@ public final class JobRunner implements AutoCloseable {
         steps = run(id).readConfig().steps();
         process = launcher.startResume(out, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
       } else {
-        TrainConfig config = JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache"));
+        TrainConfig config = JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache"),
+            FileConfinement.within(dataRoots));
         steps = config.steps();
         process = launcher.startFresh(config, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
       }

@@ -13,6 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.model.ItemIds;
 import org.gemsj.optim.Decomposition;
 import org.gemsj.optim.GateMode;
@@ -29,7 +31,7 @@ import org.gemsj.train.TrainSettings;
 public final class JobSpecs {
   // the values each enum takes, as the CLI spells them
   private static final Set<String> METHODS = names(TrainMethod.values(), m -> m.cliName);
-  private static final Set<String> BACKBONES = names(Backbone.values(), b -> b.cliName);
+  private static final Set<String> BUNDLED = names(BundledBackbone.values(), b -> b.cliName);
   private static final Set<String> IDS = names(ItemIds.Scheme.values(), s -> s.name().toLowerCase(Locale.ROOT));
   private static final Set<String> DECOMPOSITIONS = names(Decomposition.values(), d -> d.cliName);
   private static final Set<String> GATES = names(GateMode.values(), g -> g.cliName);
@@ -40,11 +42,15 @@ public final class JobSpecs {
     return Arrays.stream(values).map(name).collect(Collectors.toUnmodifiableSet());
   }
 
-  /** Validates {@code spec}; returns it with dataset_path replaced by its real path. */
+  /**
+   * Validates {@code spec}; returns it with dataset_path, and a backbone that is a directory
+   * rather than a bundled name, replaced by their real paths.
+   */
   public static JobSpec validate(JobSpec spec, DataRoots roots) {
     Path data = roots.resolveDirectory("spec.dataset_path", spec.getDatasetPath());
+    String backbone = spec.getBackbone().isEmpty() || BUNDLED.contains(spec.getBackbone()) ? spec.getBackbone()
+        : roots.resolveDirectory("spec.backbone", spec.getBackbone()).toString();
     oneOf("spec.method", spec.getMethod(), METHODS);
-    oneOf("spec.backbone", spec.getBackbone(), BACKBONES);
     oneOf("spec.ids", spec.getIds(), IDS);
     oneOf("spec.decomposition", spec.getDecomposition(), DECOMPOSITIONS);
     oneOf("spec.gates", spec.getGates(), GATES);
@@ -75,8 +81,8 @@ public final class JobSpecs {
       throw new SpecException("spec.decoder_width", "must be a multiple of the default " + TrainDefaults.DECODER_HEADS
           + " decoder heads");
     }
-    JobSpec checked = spec.toBuilder().setDatasetPath(data.toString()).build();
-    checkAsTheTrainerWould(checked);
+    JobSpec checked = spec.toBuilder().setDatasetPath(data.toString()).setBackbone(backbone).build();
+    checkAsTheTrainerWould(checked, roots);
     return checked;
   }
 
@@ -86,9 +92,9 @@ public final class JobSpecs {
    * (batch_size 1, max_tokens 4, lora with no_null_space, ...) is INVALID_ARGUMENT now, not a
    * FAILED job later. The field is the first option the message names.
    */
-  private static void checkAsTheTrainerWould(JobSpec spec) {
+  private static void checkAsTheTrainerWould(JobSpec spec, DataRoots roots) {
     try {
-      config(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"));
+      config(spec, Path.of("/validation-only"), Path.of("/validation-only/cache"), roots.confinement());
     } catch (IllegalArgumentException e) {
       Matcher flag = Pattern.compile("--([a-z][a-z-]*)").matcher(e.getMessage());
       String field = flag.find() ? "spec." + flag.group(1).replace('-', '_') : "spec";
@@ -98,12 +104,13 @@ public final class JobSpecs {
 
   /**
    * The run configuration of a validated spec: a fresh run into {@code out}; fields left at 0 or
-   * empty take the trainer's defaults ({@link TrainSettings}).
+   * empty take the trainer's defaults ({@link TrainSettings}). A backbone directory is opened
+   * and checked through {@code files}.
    */
-  public static TrainConfig config(JobSpec spec, Path out, Path cacheDir) {
+  public static TrainConfig config(JobSpec spec, Path out, Path cacheDir, FileConfinement files) {
     TrainConfig.Builder b = TrainConfig.builder(Path.of(spec.getDatasetPath()), out).cacheDir(cacheDir);
     text(spec.getMethod(), b::method);
-    text(spec.getBackbone(), b::backbone);
+    text(spec.getBackbone(), v -> b.backbone(Backbone.parse(v, files)));
     text(spec.getIds(), b::ids);
     num(spec.getSteps(), b::steps);
     num(spec.getBatchSize(), b::batchSize);

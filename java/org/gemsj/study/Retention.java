@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.gemsj.backbone.Backbone;
 import org.gemsj.backbone.BertEncoder;
+import org.gemsj.backbone.Pretrained;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
@@ -73,11 +74,13 @@ final class Retention {
       }
     }
     List<String> pool = poolIndex.keySet().stream().map(id -> byId.get(id).document()).toList();
-    BertEncoder encoder = BertEncoder.pretrained(backbone, new Params(), "encoder.");
-    try (TextTokenizer tokenizer = new TextTokenizer(backbone, maxTokens)) {
-      float[][] before = TextEmbedder.embed(encoder, tokenizer, backbone.pooling, sentences);
-      boolean[] correct = correct(TextEmbedder.embed(encoder, tokenizer, backbone.pooling, queries),
-          TextEmbedder.embed(encoder, tokenizer, backbone.pooling, pool), targets);
+    Pretrained pretrained = backbone.read();
+    BertEncoder encoder = pretrained.encoder(new Params(), "encoder.");
+    Backbone.Pooling pooling = backbone.pooling();
+    try (TextTokenizer tokenizer = pretrained.tokenizer(maxTokens)) {
+      float[][] before = TextEmbedder.embed(encoder, tokenizer, pooling, sentences);
+      boolean[] correct = correct(TextEmbedder.embed(encoder, tokenizer, pooling, queries),
+          TextEmbedder.embed(encoder, tokenizer, pooling, pool), targets);
       return new Reference(sentences, before, queries, targets, pool, correct);
     }
   }

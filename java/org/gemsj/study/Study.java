@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -56,11 +57,11 @@ public final class Study {
 
   /**
    * @param overrides settings that replace the budget's in every run
-   * @param backbone "minilm" or "bge-small"
+   * @param backbone the encoder every run starts from
    * @param cacheDir null: the trainer's default
    */
   public record Options(Path data, Path out, int seeds, long firstSeed, StudyBudget budget,
-      StudyOverrides overrides, List<StudyMethod> methods, String backbone, Path cacheDir, int jobs) {
+      StudyOverrides overrides, List<StudyMethod> methods, Backbone backbone, Path cacheDir, int jobs) {
     public Options {
       if (seeds < 1) {
         throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
@@ -68,7 +69,7 @@ public final class Study {
       if (jobs < 1) {
         throw new IllegalArgumentException("--jobs must be >= 1, got " + jobs);
       }
-      Backbone.fromCli(backbone);
+      Objects.requireNonNull(backbone, "backbone");
     }
 
     List<Long> seedList() {
@@ -162,7 +163,7 @@ public final class Study {
     }
     log.println("study: measuring knowledge retention of each model");
     SplitData split = Splitter.split(dataset, history);
-    Retention.Reference reference = Retention.reference(Backbone.fromCli(o.backbone()), maxTokens, dataset.items(),
+    Retention.Reference reference = Retention.reference(o.backbone(), maxTokens, dataset.items(),
         split.test());
     Map<StudyMethod, List<RunRecord>> runs = new LinkedHashMap<>();
     for (var e : finished.entrySet()) {

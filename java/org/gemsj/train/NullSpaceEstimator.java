@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.model.GenerativeModel;
 import org.gemsj.backbone.BertEncoder;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.io.Digests;
@@ -29,7 +29,8 @@ import org.gemsj.torch.Tensors;
  * moment C = mean(y yᵀ) of each Linear's outputs over real tokens, and protect the leading
  * eigenvectors holding the {@code energy} share of its trace. C is summed and split in float64:
  * it adds up tens of thousands of tokens' outer products, whose small eigenvalues float32 loses.
- * Cached per (backbone, corpus, energy, tokens), since it depends on nothing else.
+ * Cached per (backbone, corpus, energy, tokens), since it depends on nothing else; the backbone's
+ * part of the key is its name and the digest of its files.
  */
 public final class NullSpaceEstimator {
   /** The corpus that ships with GEMS-J (written for it; see resources/org/gemsj/knowledge). */
@@ -39,9 +40,14 @@ public final class NullSpaceEstimator {
 
   private NullSpaceEstimator() {}
 
-  /** Protected bases K (m x k) by targeted weight name; reads the cache when it has them. */
-  public static Map<String, Tensor> protectedBases(Backbone backbone, BertEncoder encoder, Path corpus, double energy,
-      int maxTokens, Path cacheDir) throws IOException {
+  /**
+   * Protected bases K (m x k) by targeted weight name of {@code model}'s encoder, as pretrained
+   * (call before training); reads the cache when it has them.
+   */
+  public static Map<String, Tensor> protectedBases(GenerativeModel model, Path corpus, double energy, Path cacheDir)
+      throws IOException {
+    BertEncoder encoder = model.encoder;
+    int maxTokens = model.config.maxTokens();
     byte[] text = corpus == null ? defaultCorpus() : Files.readAllBytes(corpus);
     List<String> sentences = new String(text, StandardCharsets.UTF_8).lines().map(String::strip)
         .filter(s -> !s.isEmpty()).toList();
@@ -49,7 +55,7 @@ public final class NullSpaceEstimator {
       throw new IllegalArgumentException("knowledge corpus " + (corpus == null ? DEFAULT_CORPUS : corpus)
           + " has " + sentences.size() + " non-empty lines; need at least 10");
     }
-    Path cache = cacheDir.resolve("nullspace-" + backbone.cliName + "-" + Digests.sha256(text).substring(0, 16) + "-e"
+    Path cache = cacheDir.resolve("nullspace-" + model.config.backbone().cacheKey() + "-" + Digests.sha256(text).substring(0, 16) + "-e"
         + energy + "-t" + maxTokens + "-f64.bin"); // -f64: estimates summed in float32 are not reused
     if (Files.isRegularFile(cache)) {
       try {
@@ -61,16 +67,16 @@ public final class NullSpaceEstimator {
         System.err.println("gems: ignoring unreadable null-space cache " + cache + ": " + damaged.getMessage());
       }
     }
-    Map<String, Tensor> bases = estimate(backbone, encoder, sentences, energy, maxTokens);
+    Map<String, Tensor> bases = estimate(encoder, model.tokenizer(), sentences, energy);
     ParamFile.write(cache, bases);
     return bases;
   }
 
-  static Map<String, Tensor> estimate(Backbone backbone, BertEncoder encoder, List<String> sentences, double energy,
-      int maxTokens) throws IOException {
+  static Map<String, Tensor> estimate(BertEncoder encoder, TextTokenizer tokenizer, List<String> sentences,
+      double energy) {
     Map<String, Tensor> moments = new HashMap<>();
     long[] tokens = {0};
-    try (TextTokenizer tokenizer = new TextTokenizer(backbone, maxTokens); NoGradGuard g = new NoGradGuard()) {
+    try (NoGradGuard g = new NoGradGuard()) {
       for (int start = 0; start < sentences.size(); start += BATCH) {
         try (PointerScope scope = new PointerScope()) {
           TextTokenizer.Batch batch = tokenizer.encode(sentences.subList(start, Math.min(sentences.size(), start + BATCH)));

@@ -3,6 +3,7 @@ package org.gemsj.train;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.gemsj.backbone.Backbone;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
 import org.gemsj.model.ModelInputs;
@@ -22,7 +23,7 @@ public abstract class TrainSettings<B extends TrainSettings<B>> {
   private TrainMethod method = TrainMethod.fromCli(TrainDefaults.METHOD);
   private boolean noNullSpace;
   private boolean singleSubspace;
-  private Backbone backbone = Backbone.fromCli(TrainDefaults.BACKBONE);
+  private Backbone backbone = Backbone.parse(TrainDefaults.BACKBONE, FileConfinement.NONE);
   private ItemIds.Scheme ids = ItemIds.Scheme.fromCli(TrainDefaults.IDS);
   private int steps = TrainDefaults.STEPS;
   private int batchSize = TrainDefaults.BATCH_SIZE;
@@ -72,8 +73,9 @@ public abstract class TrainSettings<B extends TrainSettings<B>> {
   public B noNullSpace(boolean on) { noNullSpace = on; return self(); }
   /** gems ablation: one shared subspace. */
   public B singleSubspace(boolean on) { singleSubspace = on; return self(); }
-  /** minilm (default) or bge-small. */
-  public B backbone(String cliName) { backbone = Backbone.fromCli(cliName); return self(); }
+  /** minilm (default), bge-small, or a Hugging Face encoder directory (opened and checked now). */
+  public B backbone(String nameOrDirectory) { backbone = Backbone.parse(nameOrDirectory, FileConfinement.NONE); return self(); }
+  public B backbone(Backbone b) { backbone = Objects.requireNonNull(b, "backbone"); return self(); }
   /** atomic (default) or semantic item identifiers. */
   public B ids(String cliName) { ids = ItemIds.Scheme.fromCli(cliName); return self(); }
   public B steps(int n) { steps = n; return self(); }

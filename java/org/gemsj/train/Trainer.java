@@ -134,12 +134,13 @@ public final class Trainer {
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());
-    log.println("gems: building the model (" + config.model().backbone().cliName + " encoder, "
+    log.println("gems: building the model (" + config.model().backbone().name() + " encoder, "
         + config.model().ids().name().toLowerCase() + " ids)");
     List<EvalResult> baselines;
     TrainState state;
     long optimizerBytes;
-    ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed(), config.cacheDir());
+    ModelFactory.Built built = ModelFactory.build(config.model(), dataset.items(), config.seed(), config.cacheDir(),
+        confinement);
     try (GenerativeModel model = built.model()) {
       if (config.model().itemPrior()) { // a resumed run's checkpoint replaces it
         model.initItemPrior(PopularityScorer.fromTrainTargets(dataset.items(), split.train()).counts());
@@ -152,8 +153,8 @@ public final class Trainer {
       Map<String, Tensor> bases = null;
       if (config.usesNullSpace()) {
         log.println("gems: estimating the null space of the pretrained encoder");
-        bases = NullSpaceEstimator.protectedBases(config.model().backbone(), model.encoder, config.knowledgeCorpus(),
-            config.nullSpaceEnergy(), config.model().maxTokens(), config.cacheDir());
+        bases = NullSpaceEstimator.protectedBases(model, config.knowledgeCorpus(), config.nullSpaceEnergy(),
+            config.cacheDir());
         logProtectedShare(model, bases);
       }
       Adaptation adaptation = new Adaptation(config, model, bases);

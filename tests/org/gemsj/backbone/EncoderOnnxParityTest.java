@@ -37,19 +37,19 @@ class EncoderOnnxParityTest {
       "She said: \"I'll be there at 5 o'clock\" -- and she was.");
 
   @ParameterizedTest
-  @EnumSource(Backbone.class)
-  void pooledEmbeddingsMatchOnnxRuntime(Backbone backbone) throws Exception {
+  @EnumSource(BundledBackbone.class)
+  void pooledEmbeddingsMatchOnnxRuntime(BundledBackbone backbone) throws Exception {
     List<String> texts = new ArrayList<>(SENTENCES);
     Collections.shuffle(texts, new Random(System.nanoTime())); // padding lands on different rows each run
     Params params = new Params();
-    BertEncoder encoder = BertEncoder.pretrained(backbone, params, "");
-    try (TextTokenizer tokenizer = new TextTokenizer(backbone, 64);
+    BertEncoder encoder = backbone.read().encoder(params, "");
+    try (TextTokenizer tokenizer = new TextTokenizer(backbone.tokenizerJson(), 64);
         PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       TextTokenizer.Batch batch = tokenizer.encode(texts);
       Tensor ours = BertEncoder.pool(encoder.forward(batch.ids(), batch.mask(), batch.types(), 0), batch.mask(),
-          backbone.pooling);
-      Tensor reference = BertEncoder.pool(onnxRuntimeStates(backbone, batch), batch.mask(), backbone.pooling);
+          backbone.pooling());
+      Tensor reference = BertEncoder.pool(onnxRuntimeStates(backbone, batch), batch.mask(), backbone.pooling());
       float[] a = Tensors.toFloats(ours), r = Tensors.toFloats(reference);
       assertEquals(texts.size() * 384, a.length);
       double worst = 0;
@@ -63,7 +63,7 @@ class EncoderOnnxParityTest {
   }
 
   /** last_hidden_state of the ONNX model, computed by ONNX Runtime. */
-  static Tensor onnxRuntimeStates(Backbone backbone, TextTokenizer.Batch batch) throws Exception {
+  static Tensor onnxRuntimeStates(BundledBackbone backbone, TextTokenizer.Batch batch) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     byte[] model;
     try (InputStream in = BertEncoder.class.getResourceAsStream(backbone.onnxResource)) {

@@ -2,6 +2,7 @@ package org.gemsj.backbone;
 
 import static org.gemsj.backbone.SafeTensorsTest.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.gemsj.io.FileConfinement;
 import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -41,14 +43,14 @@ class HfEncoderDirectoryTest {
   @Test
   void miniLmFromSafetensorsMatchesOnnxRuntime() throws Exception {
     Random r = new Random(System.nanoTime());
-    Map<String, Weight> onnx = OnnxWeights.readResource(Backbone.MINILM.onnxResource);
+    Map<String, Weight> onnx = OnnxWeights.readResource(BundledBackbone.MINILM.onnxResource);
     int layers = 0;
     while (onnx.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
       layers++;
     }
     long[] word = onnx.get("embeddings.word_embeddings.weight").shape();
     Map<String, Object> config = new LinkedHashMap<>(Map.of("model_type", "bert", "hidden_act", "gelu",
-        "hidden_size", word[1], "num_hidden_layers", layers, "num_attention_heads", Backbone.MINILM.heads,
+        "hidden_size", word[1], "num_hidden_layers", layers, "num_attention_heads", BundledBackbone.MINILM.heads,
         "intermediate_size", onnx.get("encoder.layer.0.intermediate.dense.weight").shape()[0], "vocab_size", word[0],
         "max_position_embeddings", onnx.get("embeddings.position_embeddings.weight").shape()[0], "layer_norm_eps", 1e-12,
         "type_vocab_size", onnx.get("embeddings.token_type_embeddings.weight").shape()[0]));
@@ -72,23 +74,24 @@ class HfEncoderDirectoryTest {
       JSON.writeValue(dir.resolve("config.json").toFile(), config);
       JSON.writeValue(dir.resolve("1_Pooling/config.json").toFile(), Map.of("word_embedding_dimension", word[1],
           "pooling_mode_cls_token", false, "pooling_mode_mean_tokens", true, "pooling_mode_max_tokens", false));
-      try (InputStream in = TextTokenizer.class.getResourceAsStream(Backbone.MINILM.tokenizerResource)) {
+      try (InputStream in = TextTokenizer.class.getResourceAsStream(BundledBackbone.MINILM.tokenizerResource)) {
         Files.copy(in, dir.resolve("tokenizer.json"));
       }
 
-      HfEncoderDirectory hf = HfEncoderDirectory.open(dir);
-      assertEquals(Backbone.Pooling.MEAN, hf.pooling());
-      assertEquals(layers, hf.config().layers());
+      Backbone backbone = Backbone.parse(dir.toString(), FileConfinement.NONE); // what --backbone DIR does
+      assertEquals(Backbone.Pooling.MEAN, backbone.pooling());
+      Pretrained pretrained = backbone.read();
+      assertEquals(layers, pretrained.config().layers());
       Params params = new Params();
-      BertEncoder encoder = BertEncoder.pretrained(hf, params, "");
-      try (TextTokenizer tokenizer = new TextTokenizer(hf.tokenizer(), 64);
+      BertEncoder encoder = pretrained.encoder(params, "");
+      try (TextTokenizer tokenizer = pretrained.tokenizer(64);
           PointerScope scope = new PointerScope();
           NoGradGuard noGrad = new NoGradGuard()) {
         TextTokenizer.Batch batch = tokenizer.encode(texts);
         Tensor ours = BertEncoder.pool(encoder.forward(batch.ids(), batch.mask(), batch.types(), 0), batch.mask(),
-            hf.pooling());
-        Tensor reference = BertEncoder.pool(EncoderOnnxParityTest.onnxRuntimeStates(Backbone.MINILM, batch),
-            batch.mask(), Backbone.MINILM.pooling);
+            backbone.pooling());
+        Tensor reference = BertEncoder.pool(EncoderOnnxParityTest.onnxRuntimeStates(BundledBackbone.MINILM, batch),
+            batch.mask(), BundledBackbone.MINILM.pooling());
         float[] a = Tensors.toFloats(ours), ref = Tensors.toFloats(reference);
         double worst = 0;
         for (int i = 0; i < a.length; i++) {
@@ -111,32 +114,8 @@ class HfEncoderDirectoryTest {
   /** A small BERT directory of fresh random weights, for the refusals. */
   private Path tinyDirectory(String name, Map<String, Object> configChanges,
       Function<List<SafeTensorsWriter.Entry>, List<SafeTensorsWriter.Entry>> weightChanges) throws IOException {
-    Random r = new Random(System.nanoTime());
-    Path dir = tmp.resolve(name);
-    Files.createDirectories(dir);
-    Map<String, Object> config = new LinkedHashMap<>(Map.of("model_type", "bert", "hidden_size", 8,
-        "num_hidden_layers", 2, "num_attention_heads", 2, "intermediate_size", 16, "vocab_size", 30,
-        "max_position_embeddings", 16, "type_vocab_size", 2));
-    config.putAll(configChanges);
-    JSON.writeValue(dir.resolve("config.json").toFile(), config);
-    List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(new BertConfig(2, 8, 2, 16, 30, 16, 1e-12), 2)
-        .entrySet()) {
-      long n = 1;
-      for (long d : e.getValue()) {
-        n *= d;
-      }
-      float[] v = new float[(int) n];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = (float) r.nextGaussian();
-      }
-      entries.add(SafeTensorsWriter.f32(e.getKey(), new Weight(v, e.getValue())));
-    }
-    SafeTensorsWriter.write(dir.resolve("model.safetensors"), weightChanges.apply(entries));
-    try (InputStream in = TextTokenizer.class.getResourceAsStream(Backbone.MINILM.tokenizerResource)) {
-      Files.copy(in, dir.resolve("tokenizer.json"));
-    }
-    return dir;
+    return TinyEncoderDirectory.write(tmp.resolve(name), new BertConfig(2, 8, 2, 16, 30, 16, 1e-12), configChanges,
+        weightChanges, new Random(System.nanoTime()));
   }
 
   @Test
@@ -183,5 +162,32 @@ class HfEncoderDirectoryTest {
         () -> HfEncoderDirectory.open(pooling));
     Files.writeString(pooling.resolve("1_Pooling/config.json"), "{\"pooling_mode_cls_token\": ");
     assertMessage("1_Pooling/config.json: not JSON", () -> HfEncoderDirectory.open(pooling));
+    Path tokenizer = tinyDirectory("tokenizer", Map.of(), same);
+    Files.writeString(tokenizer.resolve("tokenizer.json"), "{\"model\": 42}");
+    assertMessage("tokenizer.json: not a tokenizer Hugging Face tokenizers can load",
+        () -> HfEncoderDirectory.open(tokenizer));
+    IllegalArgumentException neither = assertThrows(IllegalArgumentException.class,
+        () -> Backbone.parse("gpt", FileConfinement.NONE));
+    assertTrue(neither.getMessage().equals("--backbone 'gpt' is neither a bundled encoder (minilm or bge-small) nor a directory"), neither.getMessage());
+  }
+
+  @Test
+  void aDirectoryBackboneIsRecordedByPathAndDigestAndRefusedOnceItsFilesChange() throws Exception {
+    Path dir = tinyDirectory("recorded", Map.of(), e -> e);
+    Backbone b = Backbone.parse(dir.toString(), FileConfinement.NONE);
+    String json = JSON.writeValueAsString(b);
+    Backbone again = JSON.readValue(json, Backbone.class);
+    assertEquals(b, again, json);
+    assertTrue(json.contains(dir.toAbsolutePath().toString()) && json.contains("\"pooling\":\"mean\""), json);
+    assertEquals(BundledBackbone.MINILM, JSON.readValue("\"MINILM\"", Backbone.class), "older runs' enum name");
+    assertEquals(BundledBackbone.BGE_SMALL, JSON.readValue(JSON.writeValueAsString(BundledBackbone.BGE_SMALL),
+        Backbone.class));
+    assertEquals(2, again.read().config().layers());
+
+    Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("}",
+        ", \"layer_norm_eps\": 1e-5}"));
+    assertMessage("the encoder's files changed since this run was configured", again::read);
+    Backbone changed = Backbone.parse(dir.toString(), FileConfinement.NONE);
+    assertTrue(!changed.cacheKey().equals(b.cacheKey()), "another digest, so other caches");
   }
 }

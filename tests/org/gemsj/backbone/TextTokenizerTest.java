@@ -33,7 +33,7 @@ class TextTokenizerTest {
   @Test
   void longInputsFitAndKeepTheirQuery() throws Exception {
     String history = "history: " + "tent | sleeping bag | hiking boots | ".repeat(40);
-    try (TextTokenizer tok = new TextTokenizer(Backbone.MINILM, 32); PointerScope scope = new PointerScope()) {
+    try (TextTokenizer tok = new TextTokenizer(BundledBackbone.MINILM.tokenizerJson(), 32); PointerScope scope = new PointerScope()) {
       TextTokenizer.Batch b = tok.encodePairs(List.of("search: warm tent", "search: x"), List.of(history, "history: mug"));
       long[] ids = Tensors.toLongs(b.ids()), mask = Tensors.toLongs(b.mask());
       assertEquals(2 * 32, ids.length);

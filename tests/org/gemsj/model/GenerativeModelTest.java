@@ -15,7 +15,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
@@ -304,7 +304,7 @@ class GenerativeModelTest {
   void modelsSavedBeforeItemTokensStillLoadAndReadTitles() throws IOException {
     Random r = new Random(System.nanoTime());
     List<Item> items = catalogue(8, r);
-    ModelFactory.Options titles = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
+    ModelFactory.Options titles = new ModelFactory.Options(BundledBackbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128,
         32, 3, ModelInputs.Format.TITLES, false, false);
     try (GenerativeModel model = ModelFactory.create(titles, items, r.nextLong())) {
       TinyModels.perturbDecoder(model, r);
@@ -325,7 +325,7 @@ class GenerativeModelTest {
 
   @Test
   void itemTokensNeedTheDecoderAsWideAsTheEncoder() {
-    ModelFactory.Options narrow = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 128, 4, 128,
+    ModelFactory.Options narrow = new ModelFactory.Options(BundledBackbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 128, 4, 128,
         32, 3, ModelInputs.Format.ITEMS, false, false);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ModelFactory.create(narrow, catalogue(4, new Random(1)), 1));

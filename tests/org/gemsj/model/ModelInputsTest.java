@@ -14,7 +14,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.backbone.BertEncoder;
 import org.gemsj.backbone.TextTokenizer;
 import org.gemsj.data.Example;
@@ -79,7 +79,7 @@ class ModelInputsTest {
     Map<String, int[]> tokens = Map.of("x", new int[] {1}, "y", new int[] {2}, "z", new int[] {3});
     List<Example> batch = List.of(new Example("u", Task.SEARCH, List.of("x", "y", "z"), "warm boots", "x", 0),
         new Example("v", Task.REC, List.of(), null, "y", 0));
-    try (TextTokenizer tok = new TextTokenizer(Backbone.MINILM, 32); PointerScope scope = new PointerScope()) {
+    try (TextTokenizer tok = new TextTokenizer(BundledBackbone.MINILM.tokenizerJson(), 32); PointerScope scope = new PointerScope()) {
       ModelInputs.Batch b = ModelInputs.encode(batch, ModelInputs.Format.ITEMS, tok, byId, tokens::get);
       long width = b.ids().size(1);
       long[] itemRows = Tensors.toLongs(b.items());
@@ -110,7 +110,7 @@ class ModelInputsTest {
     torch.manual_seed(r.nextLong());
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
       Params params = new Params();
-      BertEncoder encoder = BertEncoder.pretrained(Backbone.MINILM, params, "encoder.");
+      BertEncoder encoder = BundledBackbone.MINILM.read().encoder(params, "encoder.");
       int h = encoder.config.hidden(), t = 9, b = 2;
       Tensor table = torch.randn(6, h);
       long[] ids = new long[b * t], rows = new long[b * t], mask = new long[b * t], types = new long[b * t];

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BertConfig;
+import org.gemsj.backbone.DirectoryBackbone;
+import org.gemsj.backbone.TinyEncoderDirectory;
 import org.gemsj.optim.Decomposition;
 import org.gemsj.serve.proto.JobSpec;
 import org.gemsj.train.TrainConfig;
@@ -35,7 +40,7 @@ class JobSpecsTest {
         .setSeed(0).setLr(1e-4).setNoNullSpace(true).build(), roots());
     Path real = dir.resolve("root/shop").toRealPath();
     assertEquals(real.toString(), spec.getDatasetPath());
-    TrainConfig config = JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache"));
+    TrainConfig config = JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache"), roots().confinement());
     // the fields given, and the trainer's defaults for the rest: the same config `gems train` makes of them
     TrainConfig expected = TrainConfig.builder(real, dir.resolve("out")).cacheDir(dir.resolve("cache"))
         .method(TrainMethod.GEMS).steps(7).seed(0).lr(1e-4).noNullSpace(true).config();
@@ -61,6 +66,33 @@ class JobSpecsTest {
   }
 
   @Test
+  void aBackboneDirectoryIsReadOnlyInsideTheRoots() throws Exception {
+    DataRoots roots = roots();
+    BertConfig shape = new BertConfig(1, 12, 2, 24, 30522, 64, 1e-12);
+    Random r = new Random(System.nanoTime());
+    Path mine = TinyEncoderDirectory.write(dir.resolve("root/encoders/mine"), shape, Backbone.Pooling.MEAN, r);
+    JobSpec ok = JobSpec.newBuilder().setDatasetPath("shop").build();
+    JobSpec spec = JobSpecs.validate(ok.toBuilder().setBackbone("encoders/mine").build(), roots);
+    assertEquals(mine.toRealPath().toString(), spec.getBackbone(), "a relative directory is taken from the first root");
+    TrainConfig config = JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache"), roots.confinement());
+    assertEquals(mine.toRealPath(), ((DirectoryBackbone) config.model().backbone()).directory());
+
+    Path elsewhere = TinyEncoderDirectory.write(dir.resolve("outside/encoder"), shape, Backbone.Pooling.MEAN, r);
+    SpecException named = invalid(ok.toBuilder().setBackbone(elsewhere.toString()).build());
+    assertEquals("spec.backbone", named.field());
+    assertTrue(named.getMessage().contains("outside the server's data roots"), named.getMessage());
+    Files.createSymbolicLink(dir.resolve("root/linked"), elsewhere);
+    assertEquals("spec.backbone", invalid(ok.toBuilder().setBackbone("linked").build()).field());
+    // a directory inside whose weights file links outside: refused as the file is opened
+    Path sneaky = TinyEncoderDirectory.write(dir.resolve("root/encoders/sneaky"), shape, Backbone.Pooling.MEAN, r);
+    Files.delete(sneaky.resolve("model.safetensors"));
+    Files.createSymbolicLink(sneaky.resolve("model.safetensors"), elsewhere.resolve("model.safetensors"));
+    SpecException linked = invalid(ok.toBuilder().setBackbone("encoders/sneaky").build());
+    assertEquals("spec.backbone", linked.field());
+    assertTrue(linked.getMessage().contains("model.safetensors resolves outside the data roots"), linked.getMessage());
+  }
+
+  @Test
   void namesTheInvalidField() throws Exception {
     JobSpec ok = JobSpec.newBuilder().setDatasetPath("shop").build();
     assertEquals("spec.method", invalid(ok.toBuilder().setMethod("sgd").build()).field());
@@ -77,8 +109,8 @@ class JobSpecsTest {
     JobSpec spec = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").setDecomposition("complementary")
         .build(), roots());
     assertEquals(Decomposition.COMPLEMENTARY,
-        JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache")).decomposition());
+        JobSpecs.config(spec, dir.resolve("out"), dir.resolve("cache"), roots().confinement()).decomposition());
     JobSpec plain = JobSpecs.validate(JobSpec.newBuilder().setDatasetPath("shop").build(), roots());
-    assertEquals(Decomposition.REFERENCE, JobSpecs.config(plain, dir.resolve("out"), dir.resolve("cache")).decomposition());
+    assertEquals(Decomposition.REFERENCE, JobSpecs.config(plain, dir.resolve("out"), dir.resolve("cache"), roots().confinement()).decomposition());
   }
 }

@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.api.GemsModel;
-import org.gemsj.backbone.Backbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ModelFactory;
@@ -38,7 +38,7 @@ class ModelChecksTest {
   void namedModelsAreCheckedAtStartInOneLine() throws Exception {
     Path data = ServeFixtures.tinyDataset(dir.resolve("root/shop"));
     Path good = dir.resolve("good");
-    try (GenerativeModel m = ModelFactory.build(TrainDefaults.model(Backbone.MINILM),
+    try (GenerativeModel m = ModelFactory.build(TrainDefaults.model(BundledBackbone.MINILM),
         Dataset.load(data).items(), 3, dir.resolve("cache")).model()) {
       ModelStore.save(m, good);
     }

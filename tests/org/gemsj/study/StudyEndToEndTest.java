@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.eval.MetricsJson;
 import org.gemsj.eval.RankingMetrics;
@@ -34,7 +35,7 @@ class StudyEndToEndTest {
     StudyOverrides tiny = new StudyOverrides("tiny", b -> b.steps(10).batchSize(8).maxTokens(16).historyLength(2)
         .evalEvery(5).validLimit(10).refreshInterval(2));
     Study.Options options = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, tiny,
-        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
+        StudyMethod.parse("gems,full"), BundledBackbone.MINILM, dir.resolve("cache"), 2);
     Study.Outcome first = new Study(options, System.out).run();
     assertEquals(List.of(), first.failed());
 
@@ -107,7 +108,7 @@ class StudyEndToEndTest {
     Path metrics = out.resolve("runs/gems/seed-5").resolve(MetricsJson.FILE_NAME);
     long modified = Files.getLastModifiedTime(metrics).toMillis();
     Study.Options changed = new Study.Options(data, out, 2, 5, StudyBudget.SMALL, otherLr,
-        StudyMethod.parse("gems,full"), "minilm", dir.resolve("cache"), 2);
+        StudyMethod.parse("gems,full"), BundledBackbone.MINILM, dir.resolve("cache"), 2);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Study(changed, System.out).run());
     assertTrue(e.getMessage().contains("runs/gems/seed-5 holds a finished run trained with other options")
@@ -118,7 +119,7 @@ class StudyEndToEndTest {
     Path moved = dir.resolve("moved");
     Files.move(out, moved);
     ByteArrayOutputStream afterMove = new ByteArrayOutputStream();
-    new Study(new Study.Options(data, moved, 2, 5, StudyBudget.SMALL, tiny, StudyMethod.parse("gems,full"), "minilm",
+    new Study(new Study.Options(data, moved, 2, 5, StudyBudget.SMALL, tiny, StudyMethod.parse("gems,full"), BundledBackbone.MINILM,
         dir.resolve("cache"), 2), new PrintStream(afterMove, true)).run();
     assertEquals(4, afterMove.toString().split("finished earlier, reused", -1).length - 1, afterMove.toString());
   }

@@ -5,7 +5,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.model.ItemIds;
 import org.gemsj.model.ModelFactory;
@@ -17,7 +17,7 @@ public final class TinyModels {
 
   /** The tiny shape with {@code scheme} ids (semantic: 2 levels of 4 codes), no priors. */
   public static ModelFactory.Options options(ItemIds.Scheme scheme) {
-    return new ModelFactory.Options(Backbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false,
+    return new ModelFactory.Options(BundledBackbone.MINILM, scheme, 2, 4, 1, 0, 6, 128, 32, 3, ModelInputs.Format.ITEMS, false,
         false);
   }
 

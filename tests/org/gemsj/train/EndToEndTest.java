@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.Dataset;
 import org.gemsj.data.Example;
 import org.gemsj.data.SplitData;
@@ -83,7 +83,7 @@ class EndToEndTest {
   }
 
   static TrainConfig tinyConfig(Path data, Path out, TrainMethod method, int steps) {
-    ModelFactory.Options model = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 8, 1, 0, 6, 256,
+    ModelFactory.Options model = new ModelFactory.Options(BundledBackbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 8, 1, 0, 6, 256,
         32, 3, ModelInputs.Format.ITEMS, true, true);
     return new TrainConfig(data, out, method, false, false, model, steps, 8, 11, method == TrainMethod.FULL ? 1e-4 : 3e-4,
         3e-3, 0.05, 0.01, 0.1, 16, 8, 20, 1.0, 8, 16, 0.05, 0.9, null, out.resolve("cache"), 20, 5, 25, 50, false,

@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BundledBackbone;
 import org.gemsj.data.Example;
 import org.gemsj.data.Item;
 import org.gemsj.data.Task;
@@ -42,7 +42,7 @@ class TransitionScaleSelectionTest {
     for (int a = 0; a < n; a++) {
       valid.add(new Example("v" + a, Task.REC, List.of("i" + a), null, "i" + (a + 1) % n, 0));
     }
-    ModelFactory.Options o = new ModelFactory.Options(Backbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128, 32,
+    ModelFactory.Options o = new ModelFactory.Options(BundledBackbone.MINILM, ItemIds.Scheme.ATOMIC, 2, 4, 1, 0, 6, 128, 32,
         3, ModelInputs.Format.ITEMS, false, true);
     try (GenerativeModel model = ModelFactory.create(o, items, r.nextLong())) {
       model.initTransitionPrior(train);
