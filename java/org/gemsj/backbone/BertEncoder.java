@@ -68,19 +68,19 @@ public final class BertEncoder {
 
   /** Every weight name of this encoder, without prefix, in registration order. */
   public List<String> weightNames() {
-    return List.copyOf(weightShapes(config, 2).keySet());
+    return List.copyOf(weightShapes(config).keySet());
   }
 
   /**
    * Every weight of a BERT encoder of this shape, without prefix, in registration order, with its
-   * shape ({@code typeVocab}: rows of the token-type table): the layout pretrained files must have.
+   * shape: the layout pretrained weights are mapped to.
    */
-  public static Map<String, long[]> weightShapes(BertConfig c, long typeVocab) {
+  public static Map<String, long[]> weightShapes(BertConfig c) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     long h = c.hidden(), f = c.intermediate();
     shapes.put("embeddings.word_embeddings.weight", new long[] {c.vocab(), h});
     shapes.put("embeddings.position_embeddings.weight", new long[] {c.maxPositions(), h});
-    shapes.put("embeddings.token_type_embeddings.weight", new long[] {typeVocab, h});
+    shapes.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocab(), h});
     shapes.put("embeddings.LayerNorm.weight", new long[] {h});
     shapes.put("embeddings.LayerNorm.bias", new long[] {h});
     for (int l = 0; l < c.layers(); l++) {
@@ -146,10 +146,14 @@ public final class BertEncoder {
    */
   public Tensor forward(Tensor ids, Tensor mask, Tensor types, Tensor rows, Tensor table, double dropout) {
     long t = ids.size(1);
-    if (t > config.maxPositions()) {
-      throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxPositions());
+    if (t > config.maxTokens()) {
+      throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the encoder's " + config.maxTokens());
     }
-    Tensor positions = torch.arange(new Scalar(t), new TensorOptions(torch.ScalarType.Long));
+    Tensor positions = torch.arange(new Scalar(config.positionOffset()), new Scalar(config.positionOffset() + t),
+        new TensorOptions(torch.ScalarType.Long));
+    if (config.typeVocab() == 1) { // one type: a pair's second text is type 0 too
+      types = torch.zeros_like(types);
+    }
     Tensor words = torch.embedding(p("embeddings.word_embeddings.weight"), ids);
     if (rows != null) {
       words = torch.where(rows.gt(new Scalar(0)).unsqueeze(-1), torch.embedding(table, rows), words);

@@ -23,7 +23,7 @@ import org.gemsj.io.FileConfinement;
  * gets wrong is refused naming the file and the tensor. Only the tensors asked for are read, so a
  * file's other entries (an int64 {@code position_ids} buffer, a task head) cost nothing.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements WeightFile {
   /** The header's size limit (the format's own reference reader uses 100 MB). */
   static final long MAX_HEADER_BYTES = 100L << 20;
 
@@ -81,11 +81,13 @@ public final class SafeTensors implements AutoCloseable {
   }
 
   /** The tensors' names, in the header's order. */
+  @Override
   public Set<String> names() {
     return Collections.unmodifiableSet(tensors.keySet());
   }
 
   /** The named tensor as float32 (from F32, F16 or BF16); refused with the file and tensor named when bad. */
+  @Override
   public Weight read(String name) throws IOException {
     JsonNode t = tensors.get(name);
     if (t == null) {
@@ -95,6 +97,7 @@ public final class SafeTensors implements AutoCloseable {
   }
 
   /** The named tensor's shape, its header entry checked (dtype, offsets) without reading its data. */
+  @Override
   public long[] shape(String name) throws IOException {
     JsonNode t = tensors.get(name);
     if (t == null) {

@@ -60,6 +60,10 @@ public final class ModelFactory {
     Params params = new Params();
     Pretrained pretrained = o.backbone().read(files);
     BertEncoder encoder = pretrained.encoder(params, "encoder.");
+    if (o.maxTokens() > encoder.config.maxTokens()) {
+      throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + " exceeds the " + o.backbone().name()
+          + " encoder's " + encoder.config.maxTokens() + " positions");
+    }
     byte[] tokenizerJson = pretrained.tokenizerJson();
     pretrained = null; // the float copies of the weights: the encoder's tensors hold them now
     List<String> documents = items.stream().map(Item::document).toList();

@@ -11,16 +11,18 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.gemsj.io.FileConfinement;
 import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.model.Params;
 import org.gemsj.torch.Tensors;
 import org.junit.jupiter.api.Test;
@@ -28,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Hugging Face encoder directory written from the MiniLM weights in the jar (config.json,
- * model.safetensors, tokenizer.json, 1_Pooling/config.json) gives the sentence embeddings ONNX
- * Runtime computes on the original ONNX file; a directory that gets anything wrong is refused
- * naming the file and the tensor.
+ * model.safetensors or model.onnx, tokenizer.json, 1_Pooling/config.json), as BERT, RoBERTa and
+ * DistilBERT would each hold them, gives the sentence embeddings ONNX Runtime computes on the
+ * original ONNX file; a directory that gets anything wrong is refused naming the file and the
+ * tensor.
  */
 class HfEncoderDirectoryTest {
   private static final List<String> SENTENCES = List.of("The quick brown fox jumps over the lazy dog.",
@@ -40,67 +43,142 @@ class HfEncoderDirectoryTest {
 
   @TempDir Path tmp;
 
-  @Test
-  void miniLmFromSafetensorsMatchesOnnxRuntime() throws Exception {
-    Random r = new Random(System.nanoTime());
-    Map<String, Weight> onnx = OnnxWeights.readResource(BundledBackbone.MINILM.onnxResource);
+  /** MiniLM's weights from the ONNX file in the jar, under Hugging Face's BERT names. */
+  private static Map<String, Weight> miniLm() throws IOException {
+    return OnnxWeights.readResource(BundledBackbone.MINILM.onnxResource);
+  }
+
+  /** MiniLM's config.json as {@code modelType} spells it, and the number of layers. */
+  private static Map<String, Object> miniLmConfig(Map<String, Weight> onnx, String modelType) {
     int layers = 0;
     while (onnx.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
       layers++;
     }
     long[] word = onnx.get("embeddings.word_embeddings.weight").shape();
-    Map<String, Object> config = new LinkedHashMap<>(Map.of("model_type", "bert", "hidden_act", "gelu",
-        "hidden_size", word[1], "num_hidden_layers", layers, "num_attention_heads", BundledBackbone.MINILM.heads,
-        "intermediate_size", onnx.get("encoder.layer.0.intermediate.dense.weight").shape()[0], "vocab_size", word[0],
-        "max_position_embeddings", onnx.get("embeddings.position_embeddings.weight").shape()[0], "layer_norm_eps", 1e-12,
-        "type_vocab_size", onnx.get("embeddings.token_type_embeddings.weight").shape()[0]));
+    long positions = onnx.get("embeddings.position_embeddings.weight").shape()[0];
+    long inter = onnx.get("encoder.layer.0.intermediate.dense.weight").shape()[0];
+    Map<String, Object> c = new LinkedHashMap<>(Map.of("model_type", modelType, "vocab_size", word[0]));
+    switch (modelType) {
+      case "distilbert" -> c.putAll(Map.of("dim", word[1], "n_layers", layers, "n_heads", BundledBackbone.MINILM.heads,
+          "hidden_dim", inter, "max_position_embeddings", positions, "activation", "gelu"));
+      default -> c.putAll(Map.of("hidden_act", "gelu", "hidden_size", word[1], "num_hidden_layers", layers,
+          "num_attention_heads", BundledBackbone.MINILM.heads, "intermediate_size", inter, "layer_norm_eps", 1e-12,
+          // RoBERTa: two unused rows before the first position (pad_token_id 1), one token type
+          "max_position_embeddings", modelType.equals("roberta") ? positions + 2 : positions,
+          "type_vocab_size", modelType.equals("roberta") ? 1 : 2, "pad_token_id", 1));
+    }
+    return c;
+  }
+
+  /**
+   * MiniLM re-exported as {@code modelType} would hold it, computing the same function on single
+   * texts (token type 0): RoBERTa's position table shifted down two rows behind rows of noise and
+   * cut to its type-0 row; DistilBERT's tensors renamed and the type-0 row folded into the
+   * positions, since it has no token types.
+   */
+  private static List<SafeTensorsWriter.Entry> reExport(Map<String, Weight> onnx, String modelType, String dtype,
+      String prefix, Random r) {
+    Map<String, Weight> w = new LinkedHashMap<>(onnx);
+    Weight pos = w.get("embeddings.position_embeddings.weight"), type = w.get("embeddings.token_type_embeddings.weight");
+    int h = (int) pos.shape()[1], n = (int) pos.shape()[0];
+    switch (modelType) {
+      case "roberta" -> {
+        float[] shifted = new float[(n + 2) * h];
+        for (int i = 0; i < 2 * h; i++) {
+          shifted[i] = (float) r.nextGaussian(); // never read: positions start at 2
+        }
+        System.arraycopy(pos.values(), 0, shifted, 2 * h, n * h);
+        w.put("embeddings.position_embeddings.weight", new Weight(shifted, new long[] {n + 2, h}));
+        w.put("embeddings.token_type_embeddings.weight", new Weight(Arrays.copyOf(type.values(), h), new long[] {1, h}));
+      }
+      case "distilbert" -> {
+        float[] folded = pos.values().clone();
+        for (int i = 0; i < folded.length; i++) {
+          folded[i] += type.values()[i % h];
+        }
+        w.put("embeddings.position_embeddings.weight", new Weight(folded, pos.shape()));
+        w.remove("embeddings.token_type_embeddings.weight");
+      }
+      default -> {}
+    }
+    HfEncoderDirectory.Family family = HfEncoderDirectory.SUPPORTED.get(modelType);
+    List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, Weight> e : w.entrySet()) {
+      String name = HfEncoderDirectory.fileName(family, prefix, e.getKey());
+      entries.add(dtype.equals("F32") ? SafeTensorsWriter.f32(name, e.getValue())
+          : SafeTensorsWriter.bf16(name, e.getValue()));
+    }
+    // what exports also hold: an int64 buffer and a task head, which the encoder does not read
+    entries.add(new SafeTensorsWriter.Entry(prefix + "embeddings.position_ids", "I64", new long[] {1, 2}, new byte[16]));
+    entries.add(SafeTensorsWriter.f32("cls.predictions.bias", new Weight(new float[] {0.5f, -1f}, new long[] {2})));
+    Collections.shuffle(entries, r);
+    return entries;
+  }
+
+  private static void writeDirectory(Path dir, Map<String, Object> config) throws IOException {
+    Files.createDirectories(dir.resolve("1_Pooling"));
+    JSON.writeValue(dir.resolve("config.json").toFile(), config);
+    JSON.writeValue(dir.resolve("1_Pooling/config.json").toFile(), Map.of("pooling_mode_cls_token", false,
+        "pooling_mode_mean_tokens", true, "pooling_mode_max_tokens", false));
+    try (InputStream in = TextTokenizer.class.getResourceAsStream(BundledBackbone.MINILM.tokenizerResource)) {
+      Files.copy(in, dir.resolve("tokenizer.json"));
+    }
+  }
+
+  @Test
+  void miniLmReExportedAsEachArchitectureMatchesOnnxRuntime() throws Exception {
+    Random r = new Random(System.nanoTime());
+    Map<String, Weight> onnx = miniLm();
     List<String> texts = new ArrayList<>(SENTENCES);
     Collections.shuffle(texts, r);
-    for (String dtype : List.of("F32", "BF16")) {
-      String prefix = r.nextBoolean() ? "bert." : ""; // a BertModel export, or a task model's
-      Path dir = tmp.resolve(dtype);
-      Files.createDirectories(dir.resolve("1_Pooling"));
-      List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-      for (String name : BertEncoder.weightShapes(HfEncoderDirectory.config(JSON.valueToTree(config),
-          dir.resolve("config.json")), 2).keySet()) {
-        Weight w = onnx.get(name);
-        entries.add(dtype.equals("F32") ? SafeTensorsWriter.f32(prefix + name, w) : SafeTensorsWriter.bf16(prefix + name, w));
-      }
-      // what exports also hold: an int64 buffer and a task head, which the encoder does not read
-      entries.add(new SafeTensorsWriter.Entry(prefix + "embeddings.position_ids", "I64", new long[] {1, 2}, new byte[16]));
-      entries.add(SafeTensorsWriter.f32("cls.predictions.bias", new Weight(new float[] {0.5f, -1f}, new long[] {2})));
-      Collections.shuffle(entries, r);
-      SafeTensorsWriter.write(dir.resolve("model.safetensors"), entries);
-      JSON.writeValue(dir.resolve("config.json").toFile(), config);
-      JSON.writeValue(dir.resolve("1_Pooling/config.json").toFile(), Map.of("word_embedding_dimension", word[1],
-          "pooling_mode_cls_token", false, "pooling_mode_mean_tokens", true, "pooling_mode_max_tokens", false));
-      try (InputStream in = TextTokenizer.class.getResourceAsStream(BundledBackbone.MINILM.tokenizerResource)) {
-        Files.copy(in, dir.resolve("tokenizer.json"));
-      }
+    record Case(String modelType, String dtype, String prefix) {}
+    List<Case> cases = new ArrayList<>();
+    for (String dtype : List.of("F32", "BF16")) { // a BertModel export, or a task model's
+      cases.add(new Case("bert", dtype, r.nextBoolean() ? "bert." : ""));
+    }
+    cases.add(new Case("roberta", "F32", "roberta."));
+    cases.add(new Case("distilbert", "F32", r.nextBoolean() ? "distilbert." : ""));
+    for (Case c : cases) {
+      Path dir = tmp.resolve(c.modelType() + "-" + c.dtype());
+      writeDirectory(dir, miniLmConfig(onnx, c.modelType()));
+      SafeTensorsWriter.write(dir.resolve("model.safetensors"), reExport(onnx, c.modelType(), c.dtype(), c.prefix(), r));
+      // fp32: the same weights, so ONNX Runtime's rounding only. bf16 keeps 8 significant bits of each weight
+      assertMatchesOnnxRuntime(dir, texts, c.dtype().equals("F32") ? 1e-4 : BF16_BOUND, c.toString());
+    }
+    Path onnxDir = tmp.resolve("onnx"); // the ONNX file itself, where a directory has no safetensors
+    writeDirectory(onnxDir, miniLmConfig(onnx, "bert"));
+    try (InputStream in = TextTokenizer.class.getResourceAsStream(BundledBackbone.MINILM.onnxResource)) {
+      Files.copy(in, onnxDir.resolve("model.onnx"));
+    }
+    assertMatchesOnnxRuntime(onnxDir, texts, 1e-4, "model.onnx");
+  }
 
-      Backbone backbone = Backbone.parse(dir.toString(), FileConfinement.NONE); // what --backbone DIR does
-      assertEquals(Backbone.Pooling.MEAN, backbone.pooling());
-      Pretrained pretrained = backbone.read();
-      assertEquals(layers, pretrained.config().layers());
-      Params params = new Params();
-      BertEncoder encoder = pretrained.encoder(params, "");
-      try (TextTokenizer tokenizer = pretrained.tokenizer(64);
-          PointerScope scope = new PointerScope();
-          NoGradGuard noGrad = new NoGradGuard()) {
-        TextTokenizer.Batch batch = tokenizer.encode(texts);
-        Tensor ours = BertEncoder.pool(encoder.forward(batch.ids(), batch.mask(), batch.types(), 0), batch.mask(),
-            backbone.pooling());
-        Tensor reference = BertEncoder.pool(EncoderOnnxParityTest.onnxRuntimeStates(BundledBackbone.MINILM, batch),
-            batch.mask(), BundledBackbone.MINILM.pooling());
-        float[] a = Tensors.toFloats(ours), ref = Tensors.toFloats(reference);
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-          worst = Math.max(worst, Math.abs(a[i] - ref[i]));
-        }
-        // fp32: the same weights, so ONNX Runtime's rounding only. bf16 keeps 8 significant bits of each weight
-        double bound = dtype.equals("F32") ? 1e-4 : BF16_BOUND;
-        assertTrue(worst < bound, dtype + " (prefix '" + prefix + "'): max |ours - onnxruntime| = " + worst);
-        assertTrue(Math.abs(a[0] - a[a.length / texts.size()]) > 1e-4, "different sentences differ");
+  private static void assertMatchesOnnxRuntime(Path dir, List<String> texts, double bound, String label)
+      throws Exception {
+    Backbone backbone = Backbone.parse(dir.toString(), FileConfinement.NONE); // what --backbone DIR does
+    assertEquals(Backbone.Pooling.MEAN, backbone.pooling());
+    Pretrained pretrained = backbone.read();
+    Params params = new Params();
+    BertEncoder encoder = pretrained.encoder(params, "");
+    try (TextTokenizer tokenizer = pretrained.tokenizer(64);
+        PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      TextTokenizer.Batch batch = tokenizer.encode(texts);
+      Tensor ours = BertEncoder.pool(encoder.forward(batch.ids(), batch.mask(), batch.types(), 0), batch.mask(),
+          backbone.pooling());
+      Tensor reference = BertEncoder.pool(EncoderOnnxParityTest.onnxRuntimeStates(BundledBackbone.MINILM, batch),
+          batch.mask(), BundledBackbone.MINILM.pooling());
+      float[] a = Tensors.toFloats(ours), ref = Tensors.toFloats(reference);
+      double worst = 0;
+      for (int i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - ref[i]));
+      }
+      assertTrue(worst < bound, label + ": max |ours - onnxruntime| = " + worst);
+      assertTrue(Math.abs(a[0] - a[a.length / texts.size()]) > 1e-4, "different sentences differ");
+      if (pretrained.config().typeVocab() == 1) { // one token type: a pair's second text reads as type 0
+        Tensor asPair = encoder.forward(batch.ids(), batch.mask(), torch.ones_like(batch.types()), 0);
+        Tensor asOne = encoder.forward(batch.ids(), batch.mask(), batch.types(), 0);
+        assertTrue(asPair.equal(asOne), label + ": types ignored");
       }
     }
   }
@@ -126,8 +204,8 @@ class HfEncoderDirectoryTest {
     assertEquals(new BertConfig(2, 8, 2, 16, 30, 16, 1e-12), fine.config());
     assertEquals(Backbone.Pooling.MEAN, fine.pooling(), "mean pooling without 1_Pooling/config.json");
 
-    assertMessage("config.json: model_type 'roberta' is not supported (supported: [bert])",
-        () -> HfEncoderDirectory.open(tinyDirectory("roberta", Map.of("model_type", "roberta"), same)));
+    assertMessage("config.json: model_type 'gpt2' is not supported (supported: [bert, camembert, distilbert, roberta, "
+        + "xlm-roberta])", () -> HfEncoderDirectory.open(tinyDirectory("gpt2", Map.of("model_type", "gpt2"), same)));
     assertMessage("config.json: hidden_act 'relu' is not supported",
         () -> HfEncoderDirectory.open(tinyDirectory("relu", Map.of("hidden_act", "relu"), same)));
     assertMessage("config.json: hidden_size 8 is not a multiple of num_attention_heads 3",

@@ -39,7 +39,7 @@ public final class TinyEncoderDirectory {
     config.putAll(configChanges);
     new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), config);
     List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(c, 2).entrySet()) {
+    for (Map.Entry<String, long[]> e : BertEncoder.weightShapes(c).entrySet()) {
       long n = 1;
       for (long d : e.getValue()) {
         n *= d;
