@@ -27,6 +27,7 @@ import org.gemsj.model.ModelFactory;
 import org.gemsj.torch.Tensors;
 import org.gemsj.train.Adaptation;
 import org.gemsj.train.BatchOrder;
+import org.gemsj.backbone.Backbone;
 import org.gemsj.train.NullSpaceEstimator;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.TrainMethod;
@@ -34,10 +35,11 @@ import org.gemsj.train.TrainStep;
 
 /**
  * The time of one training step, split into its phases ({@link TrainStep.Phase}), for gems and
- * full at each shape, with the floor beside it: the encoder's forward and backward alone on the
+ * full at each shape and backbone, with the floor beside it: the encoder's forward and backward alone on the
  * same two task batches (a fixed upstream gradient, no decoder, no optimizer). Steps are the
  * trainer's own ({@link TrainStep}) on the dataset's training examples in the trainer's order.
- * Within a shape the methods alternate round by round, so a busy machine slows both alike.
+ * Within a shape the methods and backbones alternate round by round, so a busy machine slows all
+ * alike.
  */
 public final class TrainBenchmark {
   /** A shape to measure: name, examples per step, encoder input length, history length. */
@@ -47,10 +49,10 @@ public final class TrainBenchmark {
   public static final List<Shape> SHAPES = List.of(new Shape("default", 32, 96, 20), new Shape("demo", 16, 48, 10));
 
   /**
-   * One measured (shape, method): mean seconds per step and per phase, examples per second, the
-   * floor (encoder forward + backward of both task batches), and step / floor.
+   * One measured (shape, backbone, method): mean seconds per step and per phase, examples per
+   * second, the floor (encoder forward + backward of both task batches), and step / floor.
    */
-  public record Row(String shape, String method, int batch_size, int max_tokens, int history, int steps,
+  public record Row(String shape, String backbone, String method, int batch_size, int max_tokens, int history, int steps,
       double step_s, Map<String, Double> phases_s, double examples_per_s, double floor_s, double step_over_floor) {}
 
   private final Path data;
@@ -68,14 +70,16 @@ public final class TrainBenchmark {
     this.progress = progress;
   }
 
-  public List<Row> run(List<Shape> shapes, List<TrainMethod> methods) throws IOException {
+  public List<Row> run(List<Shape> shapes, List<TrainMethod> methods, List<Backbone> backbones) throws IOException {
     Dataset dataset = Dataset.load(data);
     List<Row> rows = new ArrayList<>();
     for (Shape shape : shapes) {
       SplitData split = Splitter.split(dataset, shape.history());
       List<Setup> setups = new ArrayList<>();
-      for (TrainMethod m : methods) {
-        setups.add(new Setup(config(shape, m), dataset, split.train().size(), cacheDir));
+      for (Backbone b : backbones) {
+        for (TrainMethod m : methods) {
+          setups.add(new Setup(config(shape, m, b), dataset, split.train().size(), cacheDir));
+        }
       }
       try {
         // warm-up: first steps pay for allocation and the first basis refresh
@@ -99,8 +103,8 @@ public final class TrainBenchmark {
     return rows;
   }
 
-  private TrainConfig config(Shape shape, TrainMethod m) {
-    return GemsTrainer.builder(data, Path.of("unused")).method(m).batchSize(shape.batchSize())
+  private TrainConfig config(Shape shape, TrainMethod m, Backbone b) {
+    return GemsTrainer.builder(data, Path.of("unused")).method(m).backbone(b).batchSize(shape.batchSize())
         .maxTokens(shape.maxTokens()).historyLength(shape.history()).steps(1000).cacheDir(cacheDir).config();
   }
 
@@ -168,7 +172,7 @@ public final class TrainBenchmark {
       Map<String, Double> perPhase = new LinkedHashMap<>();
       phases.forEach((p, s) -> perPhase.put(p.name().toLowerCase(), s / steps));
       double perStep = stepSeconds / steps, floor = floorSeconds / steps;
-      return new Row(shape.name(), config.name(), shape.batchSize(), shape.maxTokens(), shape.history(), steps,
+      return new Row(shape.name(), config.model().backbone().name(), config.name(), shape.batchSize(), shape.maxTokens(), shape.history(), steps,
           perStep, perPhase, shape.batchSize() / perStep, floor, perStep / floor);
     }
 
@@ -180,13 +184,15 @@ public final class TrainBenchmark {
 
   public static void print(List<Row> rows, PrintStream out) {
     List<TrainStep.Phase> phases = List.of(TrainStep.Phase.values());
-    StringBuilder head = new StringBuilder(String.format("%-8s %-6s %7s", "shape", "method", "step_s"));
+    StringBuilder head = new StringBuilder(String.format("%-8s %-12s %-6s %7s", "shape", "backbone", "method",
+        "step_s"));
     for (TrainStep.Phase p : phases) {
       head.append(String.format(" %9s", abbreviation(p)));
     }
     out.println(head.append(String.format(" %7s %7s %10s", "ex/s", "floor_s", "step/floor")));
     for (Row r : rows) {
-      StringBuilder line = new StringBuilder(String.format("%-8s %-6s %7.3f", r.shape(), r.method(), r.step_s()));
+      StringBuilder line = new StringBuilder(String.format("%-8s %-12s %-6s %7.3f", r.shape(), label(r.backbone()),
+          r.method(), r.step_s()));
       for (TrainStep.Phase p : phases) {
         line.append(String.format(" %9.3f", r.phases_s().getOrDefault(p.name().toLowerCase(), 0.0)));
       }
@@ -194,9 +200,22 @@ public final class TrainBenchmark {
           r.step_over_floor())));
     }
     for (String shape : rows.stream().map(Row::shape).distinct().toList()) {
-      Row gems = find(rows, shape, "gems"), full = find(rows, shape, "full");
-      if (gems != null && full != null) {
-        out.printf("%s: gems step / full step = %.2f%n", shape, gems.step_s() / full.step_s());
+      List<String> backbones = rows.stream().map(Row::backbone).distinct().toList();
+      for (String b : backbones) {
+        Row gems = find(rows, shape, b, "gems"), full = find(rows, shape, b, "full");
+        if (gems != null && full != null) {
+          out.printf("%s, %s: gems step / full step = %.2f%n", shape, label(b), gems.step_s() / full.step_s());
+        }
+      }
+      for (String m : rows.stream().map(Row::method).distinct().toList()) {
+        Row first = find(rows, shape, backbones.get(0), m);
+        for (String b : backbones.subList(1, backbones.size())) {
+          Row other = find(rows, shape, b, m);
+          if (first != null && other != null) {
+            out.printf("%s, %s: %s step / %s step = %.2f%n", shape, m, label(b), label(backbones.get(0)),
+                other.step_s() / first.step_s());
+          }
+        }
       }
     }
     out.println("phases: " + String.join(", ", phases.stream().map(p -> abbreviation(p) + " = " + p.label).toList()));
@@ -213,8 +232,14 @@ public final class TrainBenchmark {
     };
   }
 
-  private static Row find(List<Row> rows, String shape, String method) {
-    return rows.stream().filter(r -> r.shape().equals(shape) && r.method().equals(method)).findFirst().orElse(null);
+  private static Row find(List<Row> rows, String shape, String backbone, String method) {
+    return rows.stream().filter(r -> r.shape().equals(shape) && r.backbone().equals(backbone)
+        && r.method().equals(method)).findFirst().orElse(null);
+  }
+
+  /** A backbone's name for the table: a directory by its last component. */
+  private static String label(String backbone) {
+    return Path.of(backbone).getFileName().toString();
   }
 
   /** Writes {"rows": [...], "meta": {...}} atomically. */

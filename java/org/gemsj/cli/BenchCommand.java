@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.gemsj.api.GemsModel;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BertConfig;
+import org.gemsj.backbone.RandomEncoderDirectory;
 import org.gemsj.bench.BenchmarkReport;
 import org.gemsj.bench.BlasThreadsBenchmark;
 import org.gemsj.bench.OptimizerBenchmark;
@@ -14,6 +17,7 @@ import org.gemsj.bench.ServeBenchmark;
 import org.gemsj.bench.TrainBenchmark;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.io.AtomicFiles;
+import org.gemsj.io.FileConfinement;
 import org.gemsj.serve.ServerConfig;
 import org.gemsj.train.TrainMethod;
 import picocli.CommandLine;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Option;
 /** `gems bench ...`: benchmarks that print a table and write JSON. */
 @Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
     subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class, BenchCommand.BlasThreads.class,
-        BenchCommand.Train.class})
+        BenchCommand.Train.class, BenchCommand.RandomEncoder.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -161,7 +165,8 @@ final class BenchCommand implements Runnable {
 
   @Command(name = "train", mixinStandardHelpOptions = true,
       description = "One training step split into its phases, for gems and full, at the trainer's default shapes and "
-          + "the demo's, beside the floor: the encoder's forward and backward alone on the same batches.")
+          + "the demo's, for each --backbones, beside the floor: the encoder's forward and backward alone on the same "
+          + "batches.")
   static final class Train implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "JSON file to write") Path out;
     @Option(names = "--data", description = "dataset directory (default: the demo shop, generated into a temporary "
@@ -174,9 +179,13 @@ final class BenchCommand implements Runnable {
     @Option(names = "--methods", split = ",", defaultValue = "gems,full", description = "methods (default: ${DEFAULT-VALUE})")
     List<String> methods;
     @Option(names = "--cache-dir", description = "null-space and item-vector cache (default ~/.cache/gems-j)") Path cacheDir;
+    @Option(names = "--backbones", split = ",", defaultValue = "minilm", paramLabel = "NAME|DIR",
+        description = "encoders to compare: bundled names or Hugging Face directories (default: ${DEFAULT-VALUE})")
+    List<String> backbones;
 
     @Override
     public Integer call() throws Exception {
+      List<Backbone> encoders = backbones.stream().map(b -> Backbone.parse(b.trim(), FileConfinement.NONE)).toList();
       List<TrainBenchmark.Shape> chosen = new ArrayList<>();
       for (String s : shapes) {
         chosen.add(TrainBenchmark.SHAPES.stream().filter(x -> x.name().equals(s.trim())).findFirst()
@@ -195,7 +204,7 @@ final class BenchCommand implements Runnable {
           dataset = work.resolve("data");
           SyntheticData.generate(dataset, 7, SyntheticData.Options.DEFAULTS);
         }
-        var rows = new TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms);
+        var rows = new TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms, encoders);
         TrainBenchmark.print(rows, System.out);
         TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
             : data.toAbsolutePath().toString(), load, out);
@@ -203,6 +212,32 @@ final class BenchCommand implements Runnable {
       } finally {
         AtomicFiles.deleteTree(work);
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "random-encoder", mixinStandardHelpOptions = true,
+      description = "Write a Hugging Face BERT directory of random weights (BERT-base's shape by default) with MiniLM's "
+          + "tokenizer, to measure what a larger encoder costs: gems bench train --backbones minilm,DIR.")
+  static final class RandomEncoder implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "directory to write") Path out;
+    @Option(names = "--layers", defaultValue = "12", description = "(default: ${DEFAULT-VALUE})") int layers;
+    @Option(names = "--hidden", defaultValue = "768", description = "width (default: ${DEFAULT-VALUE})") int hidden;
+    @Option(names = "--heads", defaultValue = "12", description = "(default: ${DEFAULT-VALUE})") int heads;
+    @Option(names = "--intermediate", defaultValue = "3072", description = "FFN width (default: ${DEFAULT-VALUE})")
+    int intermediate;
+    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})") long seed;
+
+    @Override
+    public Integer call() throws Exception {
+      if (layers < 1 || hidden < 1 || heads < 1 || intermediate < 1 || hidden % heads != 0) {
+        throw new IllegalArgumentException("--layers, --hidden, --heads and --intermediate must be positive, and "
+            + "--hidden a multiple of --heads");
+      }
+      BertConfig base = RandomEncoderDirectory.BERT_BASE;
+      RandomEncoderDirectory.write(out, new BertConfig(layers, hidden, heads, intermediate, base.vocab(),
+          base.maxPositions(), base.eps()), seed);
+      System.out.println(out);
       return 0;
     }
   }

@@ -1,28 +1,28 @@
 package org.gemsj.backbone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.gemsj.io.AtomicFiles;
 
 /**
- * Writes safetensors files for tests, from the format's description (not from the reader): the
- * header's JSON padded with spaces to a multiple of 8 bytes, as Hugging Face's writer does.
+ * Writes safetensors files from the format's description (not from the reader): an 8-byte header
+ * length, the header's JSON padded with spaces to a multiple of 8 bytes as Hugging Face's writer
+ * does, then each tensor's little-endian bytes in order. Written atomically.
  */
-final class SafeTensorsWriter {
+public final class SafeTensorsWriter {
   /** One tensor to write: its dtype and its raw little-endian bytes. */
-  record Entry(String name, String dtype, long[] shape, byte[] bytes) {}
+  public record Entry(String name, String dtype, long[] shape, byte[] bytes) {}
 
   private SafeTensorsWriter() {}
 
-  static Entry f32(String name, Weight w) {
+  public static Entry f32(String name, Weight w) {
     ByteBuffer b = ByteBuffer.allocate(w.values().length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : w.values()) {
       b.putFloat(v);
@@ -31,7 +31,7 @@ final class SafeTensorsWriter {
   }
 
   /** BF16 rounded to nearest even from float32 (what torch's .to(bfloat16) does for finite values). */
-  static Entry bf16(String name, Weight w) {
+  public static Entry bf16(String name, Weight w) {
     ByteBuffer b = ByteBuffer.allocate(w.values().length * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : w.values()) {
       int bits = Float.floatToRawIntBits(v);
@@ -40,7 +40,7 @@ final class SafeTensorsWriter {
     return new Entry(name, "BF16", w.shape(), b.array());
   }
 
-  static void write(Path file, List<Entry> entries) throws IOException {
+  public static void write(Path file, List<Entry> entries) throws IOException {
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("__metadata__", Map.of("format", "pt"));
     long offset = 0;
@@ -54,12 +54,12 @@ final class SafeTensorsWriter {
       json.append(' ');
     }
     byte[] h = json.toString().getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
-    out.write(h);
-    for (Entry e : entries) {
-      out.write(e.bytes());
-    }
-    Files.write(file, out.toByteArray());
+    AtomicFiles.write(file, out -> {
+      AtomicFiles.writeFully(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).flip());
+      AtomicFiles.writeFully(out, ByteBuffer.wrap(h));
+      for (Entry e : entries) {
+        AtomicFiles.writeFully(out, ByteBuffer.wrap(e.bytes()));
+      }
+    });
   }
 }
