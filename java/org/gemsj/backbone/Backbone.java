@@ -25,7 +25,7 @@ public sealed interface Backbone permits BundledBackbone, DirectoryBackbone {
   }
 
   /** What logs, metrics.json and study reports call it: the bundled name, or the directory. */
-  String name();
+  String label();
 
   Pooling pooling();
 

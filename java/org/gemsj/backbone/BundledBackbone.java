@@ -42,6 +42,11 @@ public enum BundledBackbone implements Backbone {
   }
 
   @Override
+  public String label() {
+    return cliName;
+  }
+
+  @Override
   public Pooling pooling() {
     return pooling;
   }

@@ -33,7 +33,7 @@ public record DirectoryBackbone(Path directory, String sha256, Pooling pooling) 
   }
 
   @Override
-  public String name() {
+  public String label() {
     return directory.toString();
   }
 

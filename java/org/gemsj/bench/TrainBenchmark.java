@@ -172,7 +172,8 @@ public final class TrainBenchmark {
       Map<String, Double> perPhase = new LinkedHashMap<>();
       phases.forEach((p, s) -> perPhase.put(p.name().toLowerCase(), s / steps));
       double perStep = stepSeconds / steps, floor = floorSeconds / steps;
-      return new Row(shape.name(), config.model().backbone().name(), config.name(), shape.batchSize(), shape.maxTokens(), shape.history(), steps,
+      return new Row(shape.name(), config.model().backbone().label(), config.name(), shape.batchSize(),
+          shape.maxTokens(), shape.history(), steps,
           perStep, perPhase, shape.batchSize() / perStep, floor, perStep / floor);
     }
 
@@ -191,7 +192,7 @@ public final class TrainBenchmark {
     }
     out.println(head.append(String.format(" %7s %7s %10s", "ex/s", "floor_s", "step/floor")));
     for (Row r : rows) {
-      StringBuilder line = new StringBuilder(String.format("%-8s %-12s %-6s %7.3f", r.shape(), label(r.backbone()),
+      StringBuilder line = new StringBuilder(String.format("%-8s %-12s %-6s %7.3f", r.shape(), shortName(r.backbone()),
           r.method(), r.step_s()));
       for (TrainStep.Phase p : phases) {
         line.append(String.format(" %9.3f", r.phases_s().getOrDefault(p.name().toLowerCase(), 0.0)));
@@ -204,7 +205,7 @@ public final class TrainBenchmark {
       for (String b : backbones) {
         Row gems = find(rows, shape, b, "gems"), full = find(rows, shape, b, "full");
         if (gems != null && full != null) {
-          out.printf("%s, %s: gems step / full step = %.2f%n", shape, label(b), gems.step_s() / full.step_s());
+          out.printf("%s, %s: gems step / full step = %.2f%n", shape, shortName(b), gems.step_s() / full.step_s());
         }
       }
       for (String m : rows.stream().map(Row::method).distinct().toList()) {
@@ -212,7 +213,7 @@ public final class TrainBenchmark {
         for (String b : backbones.subList(1, backbones.size())) {
           Row other = find(rows, shape, b, m);
           if (first != null && other != null) {
-            out.printf("%s, %s: %s step / %s step = %.2f%n", shape, m, label(b), label(backbones.get(0)),
+            out.printf("%s, %s: %s step / %s step = %.2f%n", shape, m, shortName(b), shortName(backbones.get(0)),
                 other.step_s() / first.step_s());
           }
         }
@@ -238,7 +239,7 @@ public final class TrainBenchmark {
   }
 
   /** A backbone's name for the table: a directory by its last component. */
-  private static String label(String backbone) {
+  private static String shortName(String backbone) {
     return Path.of(backbone).getFileName().toString();
   }
 

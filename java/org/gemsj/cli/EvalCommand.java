@@ -36,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       SplitData split = Splitter.split(d, m.config.historyLength());
       EvalResult test = new Evaluator().evaluate(m.items(), split.test(), new ModelScorer("model", m), seed);
-      MetricsDoc doc = MetricsDoc.of("model", m.config.backbone().name(), test, null, List.of(), 0, null);
+      MetricsDoc doc = MetricsDoc.of("model", m.config.backbone().label(), test, null, List.of(), 0, null);
       System.out.println(MetricsTable.text(MetricsTable.systems(doc), MetricsTable.DEFAULT_COLUMNS));
       if (out != null) {
         MetricsJson.write(out, doc);

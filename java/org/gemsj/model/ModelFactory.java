@@ -61,7 +61,7 @@ public final class ModelFactory {
     Pretrained pretrained = o.backbone().read(files);
     BertEncoder encoder = pretrained.encoder(params, "encoder.");
     if (o.maxTokens() > encoder.config.maxTokens()) {
-      throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + " exceeds the " + o.backbone().name()
+      throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + " exceeds the " + o.backbone().label()
           + " encoder's " + encoder.config.maxTokens() + " positions");
     }
     byte[] tokenizerJson = pretrained.tokenizerJson();

@@ -158,7 +158,7 @@ final class StudyReport {
     root.put("budget", o.budget().cliName());
     root.put("budget_settings", budgetSettings());
     root.put("overrides", o.overrides().description());
-    root.put("backbone", o.backbone().name());
+    root.put("backbone", o.backbone().label());
     root.put("seeds", o.seedList());
     root.put("study_seconds", seconds);
     Map<String, Object> data = new LinkedHashMap<>();
@@ -322,7 +322,7 @@ final class StudyReport {
     md.append(String.format("Data `%s` (%d items; %d train / %d valid / %d test examples); budget `%s` (`%s`); "
         + "backbone %s; seeds %s; %.0f min.%n%n", o.data(), dataset.items().size(), split.train().size(),
         split.valid().size(), split.test().size(), o.budget().cliName(),
-        budgetText(), o.backbone().name(), o.seedList(), seconds / 60));
+        budgetText(), o.backbone().label(), o.seedList(), seconds / 60));
     if (!failed.isEmpty()) {
       md.append("**Failed runs** (left out of every table): ").append(String.join("; ", failed)).append("\n\n");
     }

@@ -50,7 +50,7 @@ final class FinalEvaluation {
       extra.put("steps", state.step());
       extra.put("optimizer_state_bytes", optimizerBytes);
       extra.put("seed", config.seed());
-      doc = MetricsDoc.of(config.name(), config.model().backbone().name(), test, valid, baselines,
+      doc = MetricsDoc.of(config.name(), config.model().backbone().label(), test, valid, baselines,
           state.trainSeconds(), extra);
     }
     MetricsJson.write(run.metrics(), doc);

@@ -134,7 +134,7 @@ public final class Trainer {
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());
-    log.println("gems: building the model (" + config.model().backbone().name() + " encoder, "
+    log.println("gems: building the model (" + config.model().backbone().label() + " encoder, "
         + config.model().ids().name().toLowerCase() + " ids)");
     List<EvalResult> baselines;
     TrainState state;

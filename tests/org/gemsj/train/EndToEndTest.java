@@ -45,6 +45,7 @@ class EndToEndTest {
     // metrics.json: every block, both tasks, the shared keys
     MetricsDoc read = MetricsJson.read(out.resolve(MetricsJson.FILE_NAME));
     assertEquals("gems", read.method());
+    assertEquals("minilm", read.backbone());
     for (var block : List.of(read.test(), read.valid(), read.sampledTest())) {
       assertEquals(List.of("search", "rec"), new ArrayList<>(block.keySet()));
       block.values().forEach(m -> assertEquals(RankingMetrics.KEYS, new ArrayList<>(m.keySet())));
