@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Random;
+import org.gemsj.backbone.Backbone;
+import org.gemsj.backbone.BertConfig;
+import org.gemsj.backbone.BundledBackbone;
+import org.gemsj.backbone.DirectoryBackbone;
+import org.gemsj.backbone.TinyEncoderDirectory;
 import org.gemsj.train.TrainConfig;
 import org.gemsj.train.TrainMethod;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** `gems train` options map onto GemsTrainer's builder: the documented defaults, the demo preset, overrides. */
@@ -15,6 +22,23 @@ class TrainCommandConfigTest {
     TrainCommand command = new TrainCommand();
     new CommandLine(command).parseArgs(args);
     return command.config();
+  }
+
+  @Test
+  void backboneIsABundledNameOrAnEncoderDirectory(@TempDir Path dir) throws Exception {
+    assertEquals(BundledBackbone.MINILM, parse("--data", "d", "--out", "o").model().backbone());
+    assertEquals(BundledBackbone.BGE_SMALL, parse("--data", "d", "--out", "o", "--backbone", "bge-small").model()
+        .backbone());
+    Path encoder = TinyEncoderDirectory.write(dir.resolve("enc"), new BertConfig(1, 12, 2, 24, 30522, 64, 1e-12),
+        Backbone.Pooling.CLS, new Random(System.nanoTime()));
+    DirectoryBackbone b = (DirectoryBackbone) parse("--data", "d", "--out", "o", "--backbone", encoder.toString())
+        .model().backbone();
+    assertEquals(encoder.toAbsolutePath(), b.directory());
+    assertEquals(Backbone.Pooling.CLS, b.pooling());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> parse("--data", "d", "--out", "o", "--backbone", "bert-large"));
+    assertEquals("--backbone 'bert-large' is neither a bundled encoder (minilm or bge-small) nor a directory",
+        e.getMessage());
   }
 
   @Test
