@@ -73,7 +73,7 @@ public final class GemsModel implements AutoCloseable {
     this.model = model;
     this.calls = new Semaphore(policy.parallelCalls(), true);
     this.batcher = policy.batchWindow().isZero() ? null : new MicroBatcher(policy.batchWindow(), policy.maxBatch(),
-        policy.parallelCalls(), requests -> infer(m -> m.inferBatch(requests)));
+        policy.parallelCalls(), policy.loneRequestsWait(), requests -> infer(m -> m.inferBatch(requests)));
   }
 
   /**
@@ -86,10 +86,17 @@ public final class GemsModel implements AutoCloseable {
    *     ids: one encoder and one decoder pass for the batch; other ids run one by one); a batched
    *     answer is the request's answer alone to float rounding (the batch pads its inputs). ZERO: no batching.
    * @param maxBatch requests in one batch at most
+   * @param loneRequestsWait a lone request after a lone batch waits the window too (false, the
+   *     default: a single client pays no window; true: every batch waits it, kept for the benchmark)
    */
-  public record Policy(int parallelCalls, Duration batchWindow, int maxBatch) {
+  public record Policy(int parallelCalls, Duration batchWindow, int maxBatch, boolean loneRequestsWait) {
     /** One call at a time, no batching: neither has been measured to help on a 2-core machine yet. */
     public static final Policy DEFAULT = new Policy(DEFAULT_PARALLEL_CALLS, Duration.ZERO, 1);
+
+    /** A lone request after a lone batch does not wait the window. */
+    public Policy(int parallelCalls, Duration batchWindow, int maxBatch) {
+      this(parallelCalls, batchWindow, maxBatch, false);
+    }
 
     public Policy {
       Objects.requireNonNull(batchWindow, "batchWindow");

@@ -41,13 +41,18 @@ final class MicroBatcher {
   private boolean forming; // a leader is collecting a batch; guarded by lock
   private long batches; // how many batches ran (tests); guarded by lock
   private final int parallelBatches;
+  private final boolean loneRequestsWait;
   private int running; // batches being run; guarded by lock
   private int active; // requests inside submit: queued, in a running batch, or leading one; guarded by lock
   private int lastBatch; // the size of the batch taken last; guarded by lock
 
-  /** {@code parallelBatches}: batches the runner runs at once (the model's parallel calls). */
-  MicroBatcher(Duration window, int maxBatch, int parallelBatches, Runner runner) {
+  /**
+   * {@code parallelBatches}: batches the runner runs at once (the model's parallel calls);
+   * {@code loneRequestsWait}: a lone request after a lone batch waits the window too.
+   */
+  MicroBatcher(Duration window, int maxBatch, int parallelBatches, boolean loneRequestsWait, Runner runner) {
     this.windowNanos = window.toNanos();
+    this.loneRequestsWait = loneRequestsWait;
     this.maxBatch = maxBatch;
     this.parallelBatches = parallelBatches;
     this.runner = runner;
@@ -81,7 +86,7 @@ final class MicroBatcher {
         if (!mine.answer().isDone()) { // lead: collect for the window and while the model is busy, then take the oldest
           forming = true;
           // alone, after a batch that was alone too: a single client's next request, no one to wait for
-          long window = active > 1 || lastBatch > 1 ? windowNanos : 0;
+          long window = loneRequestsWait || active > 1 || lastBatch > 1 ? windowNanos : 0;
           long end = System.nanoTime() + window;
           for (long left = window; queue.size() < maxBatch && (left > 0 || running >= parallelBatches);
               left = end - System.nanoTime()) {

@@ -179,7 +179,8 @@ public final class ServeBenchmark {
    */
   private String mode(String via, int policy, String op) {
     GemsModel.Policy p = policies.get(policy);
-    String name = "p" + p.parallelCalls() + (p.batchWindow().isZero() ? "" : "b" + p.batchWindow().toMillis());
+    String name = "p" + p.parallelCalls() + (p.batchWindow().isZero() ? "" : "b" + p.batchWindow().toMillis())
+        + (p.loneRequestsWait() ? "w" : "");
     return (policies.size() == 1 ? via : via + "/" + name) + suffix(op);
   }
 

@@ -108,6 +108,9 @@ final class BenchCommand implements Runnable {
     @Option(names = "--operations", split = ",", description = "what the requests do: mixed (default: search and "
         + "recommend alternating), search, recommend, rerank (100 candidates); several: one set of rows each")
     List<String> operations = List.of(ServeBenchmark.MIXED);
+    @Option(names = "--lone-requests", split = ",", description = "micro-batching: whether a lone request after a "
+        + "lone batch skips the window (skip, the default) or waits it (wait); several: compared side by side")
+    List<String> loneRequests = List.of("skip");
     @Option(names = "--warm-up-s", description = "seconds of calls per mode and operation before it is measured "
         + "(default 10; the gRPC path needs thousands of calls to be JIT-warm, docs/PERFORMANCE.md)")
     long warmUpS = ServeBenchmark.DEFAULT_WARM_UP.toSeconds();
@@ -123,7 +126,14 @@ final class BenchCommand implements Runnable {
       List<GemsModel.Policy> policies = new ArrayList<>();
       for (int p : parallelCalls) {
         for (long w : batchWindowsMs) {
-          policies.add(new GemsModel.Policy(p, Duration.ofMillis(w), maxBatch));
+          for (String lone : loneRequests) {
+            if (!lone.equals("skip") && !lone.equals("wait")) {
+              throw new IllegalArgumentException("--lone-requests takes skip or wait, got '" + lone + "'");
+            }
+            if (w > 0 || lone.equals("skip")) { // without a window there is nothing to wait
+              policies.add(new GemsModel.Policy(p, Duration.ofMillis(w), maxBatch, lone.equals("wait")));
+            }
+          }
         }
       }
       Path work = Files.createTempDirectory("gems-bench-serve");

@@ -58,7 +58,7 @@ class MicroBatcherTest {
   void requestsArrivingWhileTheModelIsBusyJoinTheNextBatch() throws Exception {
     EchoRunner runner = new EchoRunner();
     runner.hold = new CountDownLatch(1);
-    MicroBatcher b = new MicroBatcher(Duration.ofMillis(1), 8, 1, runner);
+    MicroBatcher b = new MicroBatcher(Duration.ofMillis(1), 8, 1, false, runner);
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       Future<List<ScoredItem>> first = pool.submit(() -> topK(b, "u0", 3, 20));
@@ -89,7 +89,7 @@ class MicroBatcherTest {
   @Test
   void aLoneRequestDoesNotWaitTheWindow() throws Exception {
     EchoRunner runner = new EchoRunner();
-    MicroBatcher b = new MicroBatcher(Duration.ofMinutes(10), 8, 1, runner);
+    MicroBatcher b = new MicroBatcher(Duration.ofMinutes(10), 8, 1, false, runner);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       for (int i = 0; i < 3; i++) { // one after another, as a single client sends them
@@ -103,12 +103,25 @@ class MicroBatcherTest {
     }
   }
 
+  /** With loneRequestsWait, a single client's every request waits the window (a lower bound, so not timing-flaky). */
+  @Test
+  void loneRequestsWaitTheWindowWhenTheyAreToldTo() throws Exception {
+    EchoRunner runner = new EchoRunner();
+    MicroBatcher b = new MicroBatcher(Duration.ofMillis(150), 8, 1, true, runner);
+    long start = System.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(List.of(new ScoredItem("u" + i, 1000 + 20)), topK(b, "u" + i, 1, 20));
+    }
+    assertTrue(System.nanoTime() - start >= 3 * 150_000_000L, "each of 3 lone requests waited 150 ms");
+    assertEquals(3, runner.batches.size());
+  }
+
   /** A lone request is answered; requests arriving together run in batches no larger than the largest, each once. */
   @Test
   void batchesHoldEachRequestOnceAndNoMoreThanMaxBatch() throws Exception {
     EchoRunner runner = new EchoRunner();
     int max = 2 + new Random().nextInt(3);
-    MicroBatcher b = new MicroBatcher(Duration.ofMillis(20), max, 1, runner);
+    MicroBatcher b = new MicroBatcher(Duration.ofMillis(20), max, 1, false, runner);
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       assertEquals(List.of(new ScoredItem("alone", 5 * 1000 + 20)), topK(b, "alone", 5, 20));
