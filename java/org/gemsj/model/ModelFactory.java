@@ -58,14 +58,17 @@ public final class ModelFactory {
     }
     torch.manual_seed(seed);
     Params params = new Params();
-    Pretrained pretrained = o.backbone().read(files);
-    BertEncoder encoder = pretrained.encoder(params, "encoder.");
+    BertEncoder encoder;
+    byte[] tokenizerJson;
+    { // the float copies of the weights go out of scope once the encoder's tensors hold them
+      Pretrained pretrained = o.backbone().read(files);
+      encoder = pretrained.encoder(params, "encoder.");
+      tokenizerJson = pretrained.tokenizerJson();
+    }
     if (o.maxTokens() > encoder.config.maxTokens()) {
       throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + " exceeds the " + o.backbone().label()
           + " encoder's " + encoder.config.maxTokens() + " positions");
     }
-    byte[] tokenizerJson = pretrained.tokenizerJson();
-    pretrained = null; // the float copies of the weights: the encoder's tensors hold them now
     List<String> documents = items.stream().map(Item::document).toList();
     float[][] itemVectors = ItemVectorCache.get(cacheDir, o.backbone(), o.maxTokens(), documents, () -> {
       try (TextTokenizer tokenizer = new TextTokenizer(tokenizerJson, o.maxTokens())) {
