@@ -7,6 +7,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -83,6 +84,14 @@ public final class Tensors {
     Tensor t = torch.empty(shape, float32Like(null), new MemoryFormatOptional());
     checkCount(t, data.length);
     new FloatPointer(t.data_ptr_float()).put(data);
+    return t;
+  }
+
+  /** A new CPU float64 tensor holding a copy of {@code data} in the given shape. */
+  public static Tensor fromDoubles(double[] data, long... shape) {
+    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), new MemoryFormatOptional());
+    checkCount(t, data.length);
+    new DoublePointer(t.data_ptr_double()).put(data);
     return t;
   }
 
