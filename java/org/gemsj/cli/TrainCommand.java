@@ -2,10 +2,13 @@ package org.gemsj.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.gemsj.data.synth.SyntheticData;
+import org.gemsj.dist.Launch;
+import org.gemsj.dist.ProcessGroup;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.train.RunDirectory;
 import org.gemsj.train.TrainConfig;
@@ -27,6 +30,8 @@ import picocli.CommandLine.Option;
     description = "Fine-tune the model on search + recommendation and evaluate it (writes OUT/metrics.json, "
         + "OUT/model/, OUT/report.md, OUT/train_log.jsonl).")
 final class TrainCommand implements Callable<Integer> {
+  private static final int DEFAULT_DIST_TIMEOUT_S = 1800;
+
   @Option(names = "--data", description = "dataset directory (docs/DATA.md)") Path data;
   @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train "
       + "on it, a few minutes on 2 cores; small, medium or full: the study's budget of that name (TrainPreset, "
@@ -70,6 +75,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--alpha", description = "GEMS/GaLore update scale (default " + TrainDefaults.ALPHA + ")") Double alpha;
   @Option(names = "--lora-rank", description = "LoRA rank (default " + TrainDefaults.LORA_RANK + ")") Integer loraRank;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default " + TrainDefaults.LORA_ALPHA + ")") Double loraAlpha;
+  @Option(names = "--dropout", description = "dropout in the encoder and decoder while training (default "
+      + TrainDefaults.DROPOUT + ")") Double dropout;
   @Option(names = "--lora-dropout", description = "LoRA dropout (default " + TrainDefaults.LORA_DROPOUT + ")") Double loraDropout;
   @Option(names = "--null-space-energy", description = "share of activation energy protected (default "
       + TrainDefaults.NULL_SPACE_ENERGY + ")")
@@ -106,6 +113,11 @@ final class TrainCommand implements Callable<Integer> {
       + "directory (repeatable; checked as each file is opened, symlinks followed; the job server passes its data "
       + "roots); may be given with --resume") List<Path> dataRoots;
 
+  @Option(names = "--dist-timeout-s", description = "data-parallel runs (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT "
+      + "set, as torchrun sets them): how long a rank waits in one collective for the others, e.g. while rank 0 scores "
+      + "the baselines, before it fails naming itself (default 1800); may be given with --resume")
+  Integer distTimeoutS;
+
   /**
    * Runs training. SIGTERM or SIGINT (Ctrl-C) stops it gracefully ({@link SignalStop}): OUT/checkpoint
    * holds the last completed step and {@code gems train --resume OUT} continues the run.
@@ -116,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resuming = resume != null;
     if (resuming) {
       var others = spec.commandLine().getParseResult().matchedOptions().stream()
-          .map(o -> o.longestName()).filter(n -> !n.equals("--resume") && !n.equals("--conflict-every") && !n.equals("--data-root")).toList();
+          .map(o -> o.longestName()).filter(n -> !List.of("--resume", "--conflict-every", "--data-root", "--dist-timeout-s").contains(n)).toList();
       if (!others.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
             + "drop " + String.join(", ", others));
@@ -131,7 +143,17 @@ final class TrainCommand implements Callable<Integer> {
     }
     trainer.probeConflict(conflictEvery)
         .confineTo(dataRoots == null ? FileConfinement.NONE : FileConfinement.within(dataRoots));
-    try {
+    Launch launch = Launch.fromEnvironment(System.getenv());
+    if (distTimeoutS != null && distTimeoutS < 1) {
+      throw new IllegalArgumentException("--dist-timeout-s must be >= 1, got " + distTimeoutS);
+    }
+    try (ProcessGroup group = launch.distributed() ? ProcessGroup.join(launch,
+        Duration.ofSeconds(distTimeoutS == null ? DEFAULT_DIST_TIMEOUT_S : distTimeoutS)) : null) {
+      if (group != null) {
+        System.out.printf("gems: rank %d of %d joined the group at %s:%d%n", launch.rank(), launch.worldSize(),
+            launch.masterAddr(), launch.masterPort());
+        trainer.distributed(group);
+      }
       SignalStop.run(trainer, resuming, overwrite);
     } catch (TrainingStopped stopped) {
       return 0; // the trainer logged how to resume; the JVM exits with the signal's status
@@ -197,6 +219,7 @@ final class TrainCommand implements Callable<Integer> {
     set(loraRank, b::loraRank);
     set(loraAlpha, b::loraAlpha);
     set(loraDropout, b::loraDropout);
+    set(dropout, b::dropout);
     set(nullSpaceEnergy, b::nullSpaceEnergy);
     set(knowledgeCorpus, b::knowledgeCorpus);
     set(history, b::historyLength);

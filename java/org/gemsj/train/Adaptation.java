@@ -70,6 +70,9 @@ public final class Adaptation {
       }
       case LORA -> {
         encoder.method(Method.ADAMW);
+        // the adapters' draws depend on the seed alone, not on what ran before (rank 0 of a
+        // data-parallel run scores the baselines, which draw too; the other ranks do not)
+        torch.manual_seed(config.seed() * 1_000_003L + 2);
         model.encoder.allNames().forEach(n -> model.params.get(n).set_requires_grad(false));
         for (String n : targeted) {
           Tensor w = model.params.get(n);

@@ -40,6 +40,7 @@ public abstract class TrainSettings<B extends TrainSettings<B>> {
   private int loraRank = TrainDefaults.LORA_RANK;
   private double loraAlpha = TrainDefaults.LORA_ALPHA;
   private double loraDropout = TrainDefaults.LORA_DROPOUT;
+  private double dropout = TrainDefaults.DROPOUT;
   private double nullSpaceEnergy = TrainDefaults.NULL_SPACE_ENERGY;
   private Path knowledgeCorpus; // null: the shipped general-English corpus
   private Path cacheDir; // null: ~/.cache/gems-j
@@ -76,6 +77,8 @@ public abstract class TrainSettings<B extends TrainSettings<B>> {
   /** minilm (default), bge-small, or a Hugging Face encoder directory (opened and checked now). */
   public B backbone(String nameOrDirectory) { backbone = Backbone.parse(nameOrDirectory, FileConfinement.NONE); return self(); }
   public B backbone(Backbone b) { backbone = Objects.requireNonNull(b, "backbone"); return self(); }
+  /** Dropout in the encoder and decoder while training (default 0.1; 0: off, e.g. to compare runs exactly). */
+  public B dropout(double p) { dropout = p; return self(); }
   /** atomic (default) or semantic item identifiers. */
   public B ids(String cliName) { ids = ItemIds.Scheme.fromCli(cliName); return self(); }
   public B steps(int n) { steps = n; return self(); }
@@ -142,7 +145,7 @@ public abstract class TrainSettings<B extends TrainSettings<B>> {
         or(transitionPrior, ids == ItemIds.Scheme.ATOMIC));
     Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
     TrainConfig c = new TrainConfig(data, out, method, noNullSpace, singleSubspace, model, steps, batchSize, seed,
-        or(lr, defaultLr), decoderLr, TrainDefaults.WARMUP_FRACTION, TrainDefaults.WEIGHT_DECAY, TrainDefaults.DROPOUT,
+        or(lr, defaultLr), decoderLr, TrainDefaults.WARMUP_FRACTION, TrainDefaults.WEIGHT_DECAY, dropout,
         rankShared, or(rankTask, TrainDefaults.rankTask(rankShared)), refreshInterval, alpha, loraRank, loraAlpha,
         loraDropout, nullSpaceEnergy, knowledgeCorpus, cache, evalEvery, patience, checkpointEvery, validLimit,
         refreshWarmup, decomposition, gates);

@@ -24,7 +24,7 @@ public final class TrainStep {
   /** The parts of a step, timed in this order. */
   public enum Phase {
     INPUT("data and tokenising"), ENCODER_FORWARD("encoder forward"), DECODER("decoder forward+backward"),
-    ENCODER_BACKWARD("encoder backward"), GRADIENTS("gradient copies"), OPTIMIZER("optimizer");
+    ENCODER_BACKWARD("encoder backward"), GRADIENTS("gradient copies and their all-reduce"), OPTIMIZER("optimizer");
 
     public final String label;
 
@@ -33,6 +33,7 @@ public final class TrainStep {
     }
   }
 
+  private final DataParallel ranks;
   private final GenerativeModel model;
   private final Adaptation adaptation;
   private final double dropout;
@@ -41,9 +42,15 @@ public final class TrainStep {
   private long since;
 
   public TrainStep(GenerativeModel model, Adaptation adaptation, double dropout) {
+    this(model, adaptation, dropout, DataParallel.SINGLE);
+  }
+
+  /** A step on this rank's shard of each batch, its gradients all-reduced before the optimizer's step. */
+  TrainStep(GenerativeModel model, Adaptation adaptation, double dropout, DataParallel ranks) {
     this.model = model;
     this.adaptation = adaptation;
     this.dropout = dropout;
+    this.ranks = ranks;
   }
 
   /** A step's results: both task batches (gradients and losses) and the encoder optimizer's report. */
@@ -53,6 +60,11 @@ public final class TrainStep {
   public Result run(List<Example> search, List<Example> rec) {
     TaskBatch s = pass(search);
     TaskBatch r = pass(rec);
+    if (ranks.distributed()) {
+      enter(Phase.GRADIENTS);
+      s = ranks.reduce("search", s, adaptation.trainable());
+      r = ranks.reduce("rec", r, adaptation.trainable());
+    }
     enter(Phase.OPTIMIZER);
     GemsOptimizer.StepReport report = adaptation.step(s, r);
     enter(null);

@@ -15,6 +15,7 @@ import org.gemsj.data.Splitter;
 import org.gemsj.eval.EvalResult;
 import org.gemsj.eval.MetricsDoc;
 import org.gemsj.eval.PopularityScorer;
+import org.gemsj.dist.ProcessGroup;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.model.GenerativeModel;
 import org.gemsj.nativeops.NativeLibrary;
@@ -34,6 +35,7 @@ public final class Trainer {
   private long crashAfter = -1; // tests: simulate a crash right after this step's checkpoint
   private int conflictEvery; // 0: no gradient-conflict probe
   private FileConfinement confinement = FileConfinement.NONE;
+  private DataParallel ranks = DataParallel.SINGLE;
   private volatile TrainListener listener = TrainListener.NONE;
   private volatile boolean stopRequested;
   private PrintStream progress = System.err;
@@ -97,13 +99,25 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Trains as one rank of {@code group}: on its shard of every batch, with the gradients
+   * all-reduced; only rank 0 writes OUT and evaluates at the end (OUT must be the same directory
+   * for every rank, so that a resume reads one checkpoint). A policy of this process, not part of
+   * the run's config: a run resumes with any number of ranks.
+   */
+  public Trainer distributed(ProcessGroup group) {
+    ranks = new DataParallel(Objects.requireNonNull(group, "group"));
+    return this;
+  }
+
   /** The config a run in {@code out} was started with (for --resume). */
   public static TrainConfig savedConfig(Path out) throws IOException {
     return new RunDirectory(out).readConfig();
   }
 
   /**
-   * Runs training and the final evaluation; returns metrics.json's content. A fresh run into an
+   * Runs training and the final evaluation; returns metrics.json's content (null on a data-parallel rank
+   * other than 0, which trains but neither evaluates nor writes). A fresh run into an
    * OUT that holds an earlier run's files is refused unless {@code overwrite} (then they are
    * deleted first; a dataset directory inside OUT stays).
    *
@@ -112,7 +126,7 @@ public final class Trainer {
    */
   public MetricsDoc run(boolean resume, boolean overwrite) throws IOException, TrainingStopped {
     Path out = config.out();
-    if (!resume && !overwrite) {
+    if (!resume && !overwrite && ranks.writes()) {
       Optional<Path> earlier = run.anyRunFile();
       if (earlier.isPresent()) {
         throw new IllegalArgumentException(out + " already holds a training run (" + earlier.get().getFileName()
@@ -128,7 +142,7 @@ public final class Trainer {
           + Splitter.MIN_EVENTS + " events of a task)");
     }
     Files.createDirectories(out);
-    if (!resume) {
+    if (!resume && ranks.writes()) {
       run.clear(); // only with --overwrite is there anything to delete
       run.writeConfig(config);
     }
@@ -149,7 +163,9 @@ public final class Trainer {
         log.printf("gems: item-to-item prior over the training transitions, rec scale starting at %.2f%n",
             model.initTransitionPrior(split.train()));
       }
-      baselines = BaselineSuite.evaluate(model, built.itemVectors(), dataset, split, config.seed(), log);
+      // the other ranks wait for rank 0 at the first step's all-reduce
+      baselines = ranks.writes() ? BaselineSuite.evaluate(model, built.itemVectors(), dataset, split, config.seed(), log)
+          : List.of();
       Map<String, Tensor> bases = null;
       if (config.usesNullSpace()) {
         log.println("gems: estimating the null space of the pretrained encoder");
@@ -161,8 +177,12 @@ public final class Trainer {
       String digest = dataset.digest();
       state = resume ? RunCheckpoint.restore(run, config, model, adaptation, digest, log) : TrainState.initial(digest);
       state = new TrainingLoop(config, run, log, progress, () -> listener, conflictEvery, crashAfter,
-          () -> stopRequested).run(model, adaptation, split, state);
+          () -> stopRequested, ranks).run(model, adaptation, split, state);
       optimizerBytes = adaptation.stateBytes();
+    }
+    if (!ranks.writes()) {
+      log.println("gems: this rank's training is done; rank 0 evaluates the model and writes " + out);
+      return null;
     }
     MetricsDoc doc = FinalEvaluation.run(config, run, dataset, split, baselines, state, optimizerBytes, log);
     listener.finished(doc);

@@ -35,20 +35,24 @@ import org.gemsj.optim.GemsOptimizer;
  *
  * @param stopRequested read after each step; true ends the run with a checkpoint and {@link TrainingStopped}
  * @param crashAfter tests: end the run abruptly after this step (and its checkpoint, if one is due); -1: never
+ * @param ranks this process's shard of each batch, and whether it writes OUT (rank 0 of a data-parallel run)
  */
 record TrainingLoop(TrainConfig config, RunDirectory run, PrintStream log, PrintStream progress,
-    Supplier<TrainListener> listener, int conflictEvery, long crashAfter, BooleanSupplier stopRequested) {
+    Supplier<TrainListener> listener, int conflictEvery, long crashAfter, BooleanSupplier stopRequested,
+    DataParallel ranks) {
 
   TrainState run(GenerativeModel model, Adaptation adaptation, SplitData split, TrainState state)
       throws IOException, TrainingStopped {
     List<Example> train = split.train();
     List<Example> valid = validationSample(split.valid());
     BatchOrder order = new BatchOrder(train.size(), config.batchSize(), config.seed());
-    TrainStep step = new TrainStep(model, adaptation, config.dropout());
+    TrainStep step = new TrainStep(model, adaptation, config.dropout(), ranks);
+    boolean writes = ranks.writes();
+    boolean stoppedTogether = false;
     long startNanos = System.nanoTime();
     double secondsBefore = state.trainSeconds();
-    try (TrainLogWriter logWriter = new TrainLogWriter(run.trainLog());
-        ConflictLog conflictLog = conflictEvery > 0 ? new ConflictLog(run.conflictLog()) : null;
+    try (TrainLogWriter logWriter = writes ? new TrainLogWriter(run.trainLog()) : null;
+        ConflictLog conflictLog = conflictEvery > 0 && writes ? new ConflictLog(run.conflictLog()) : null;
         ProgressBar bar = new ProgressBarBuilder().setTaskName(config.name()).setInitialMax(config.steps())
             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
             .setConsumer(new ConsoleProgressBarConsumer(progress)).build()) {
@@ -58,7 +62,7 @@ record TrainingLoop(TrainConfig config, RunDirectory run, PrintStream log, Print
         long stepStart = System.nanoTime();
         torch.manual_seed(config.seed() * 1_000_003L + t); // dropout masks depend on (seed, step) only
         List<Example> search = new ArrayList<>(), rec = new ArrayList<>();
-        for (int i : order.batch(t)) {
+        for (int i : ranks.shard(order.batch(t))) {
           (train.get(i).task() == Task.SEARCH ? search : rec).add(train.get(i));
         }
         double[] losses = new double[2];
@@ -74,10 +78,12 @@ record TrainingLoop(TrainConfig config, RunDirectory run, PrintStream log, Print
         }
         double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
         double rate = config.batchSize() / ((System.nanoTime() - stepStart) / 1e9);
-        logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
+        if (logWriter != null) {
+          logWriter.step(new TrainLog.Step((int) t, search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
             report.gateSearch(), report.gateRec(), report.lr(), rate, seconds,
             Pointer.physicalBytes() / 1048576.0, NativeLibrary.nativeHeapBytes() / 1048576.0,
             report.gateSearchMin(), report.gateSearchMax(), report.referenceGateSearch()));
+        }
         listener.get().step(t, config.steps(), search.isEmpty() ? null : losses[0], rec.isEmpty() ? null : losses[1],
             rate, seconds);
         bar.stepTo(t);
@@ -86,20 +92,25 @@ record TrainingLoop(TrainConfig config, RunDirectory run, PrintStream log, Print
         if (t % config.evalEvery() == 0 || t == config.steps()) {
           state = validate(model, adaptation, valid, state, logWriter);
         }
-        boolean stopNow = stopRequested.getAsBoolean(); // read once: the checkpoint and the stop must agree
+        // read once, and agreed by every rank: the checkpoint and the stop must agree
+        boolean stopNow = ranks.anyStop(stopRequested.getAsBoolean());
         if (t % config.checkpointEvery() == 0 || t == config.steps() || state.stopped() || stopNow) {
-          RunCheckpoint.write(run, model, adaptation, state);
+          if (writes) {
+            RunCheckpoint.write(run, model, adaptation, state);
+          }
           listener.get().checkpoint(state.step());
         }
         if (t == crashAfter) {
           throw new IllegalStateException("simulated crash after step " + t);
         }
         if (stopNow) {
+          stoppedTogether = true;
           break;
         }
       }
     }
-    if (stopRequested.getAsBoolean()) { // every way out of the loop above wrote a checkpoint for state.step()
+    // every way out of the loop above wrote a checkpoint for state.step(); ranks stop only together
+    if (ranks.distributed() ? stoppedTogether : stopRequested.getAsBoolean()) {
       log.printf("gems: stopped on request after step %d of %d; checkpoint written; continue with: gems train "
           + "--resume %s%n", state.step(), config.steps(), config.out());
       throw new TrainingStopped(state.step(), config.steps(), config.out());
@@ -128,11 +139,13 @@ record TrainingLoop(TrainConfig config, RunDirectory run, PrintStream log, Print
     EvalResult r = null;
     if (!valid.isEmpty()) {
       r = new Evaluator().evaluate(model.items(), valid, new ModelScorer(config.name(), model), config.seed());
-      logWriter.valid((int) s.step(), r);
+      if (logWriter != null) {
+        logWriter.valid((int) s.step(), r);
+      }
       score = r.meanOverTasks("ndcg@10");
     }
     boolean improved = score > s.bestScore() || valid.isEmpty();
-    if (improved) {
+    if (improved && ranks.writes()) {
       try (PointerScope scope = new PointerScope()) { // LoRA's merged weights are temporaries
         ModelStore.save(model, adaptation.inferenceWeights(), run.model());
       }
