@@ -3,6 +3,7 @@ package org.gemsj.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -117,6 +118,9 @@ final class TrainCommand implements Callable<Integer> {
       + "set, as torchrun sets them): how long a rank waits in one collective for the others, e.g. while rank 0 scores "
       + "the baselines, before it fails naming itself (default 1800); may be given with --resume")
   Integer distTimeoutS;
+  @Option(names = "--nproc", description = "start N ranks of a data-parallel run on this machine (child JVMs on "
+      + "loopback; docs/TRAINING.md); under torchrun, which starts the ranks itself, leave it out (default 1)")
+  Integer nproc;
 
   /**
    * Runs training. SIGTERM or SIGINT (Ctrl-C) stops it gracefully ({@link SignalStop}): OUT/checkpoint
@@ -124,11 +128,22 @@ final class TrainCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
+    if (nproc != null && nproc != 1) {
+      if (nproc < 1) {
+        throw new IllegalArgumentException("--nproc must be >= 1, got " + nproc);
+      }
+      if (Launch.fromEnvironment(System.getenv()).distributed()) {
+        throw new IllegalArgumentException("--nproc starts its own ranks, but WORLD_SIZE is set (torchrun starts "
+            + "them): drop --nproc");
+      }
+      return LocalRanks.run(nproc, withoutNproc(spec.commandLine().getParseResult().originalArgs()));
+    }
     Trainer trainer;
     boolean resuming = resume != null;
     if (resuming) {
       var others = spec.commandLine().getParseResult().matchedOptions().stream()
-          .map(o -> o.longestName()).filter(n -> !List.of("--resume", "--conflict-every", "--data-root", "--dist-timeout-s").contains(n)).toList();
+          .map(o -> o.longestName()).filter(n -> !List.of("--resume", "--conflict-every", "--data-root", "--dist-timeout-s", "--nproc").contains(n))
+          .toList();
       if (!others.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings it started with; "
             + "drop " + String.join(", ", others));
@@ -159,6 +174,19 @@ final class TrainCommand implements Callable<Integer> {
       return 0; // the trainer logged how to resume; the JVM exits with the signal's status
     }
     return 0;
+  }
+
+  /** The command line without {@code --nproc N} (or {@code --nproc=N}): what each rank runs. */
+  static List<String> withoutNproc(List<String> args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--nproc")) {
+        i++;
+      } else if (!args.get(i).startsWith("--nproc=")) {
+        out.add(args.get(i));
+      }
+    }
+    return out;
   }
 
   /**

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * `gems train` as torchrun starts it: two ranks (two JVMs, RANK / WORLD_SIZE / MASTER_ADDR /
  * MASTER_PORT in their environment) on loopback, each on half of every batch, end with the
  * weights one process gets from the whole batches, for gems, lora and full (dropout off, so the
- * two runs compute the same function). Only rank 0 writes OUT.
+ * two runs compute the same function); full's two ranks are started by `gems train --nproc 2`.
+ * Only rank 0 writes OUT.
  */
 class DataParallelTrainingTest {
   @TempDir Path dir;
@@ -79,15 +80,22 @@ class DataParallelTrainingTest {
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
-      List<Process> ranks = new ArrayList<>();
-      for (int rank = 0; rank < 2; rank++) {
-        ranks.add(start(train(method, data, two), Map.of("WORLD_SIZE", "2", "RANK", String.valueOf(rank),
-            "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)), dir.resolve(method + "-2." + rank + ".txt")));
+      if (method.equals("full")) { // gems train --nproc 2 starts the two ranks itself
+        List<String> command = train(method, data, two);
+        command.addAll(List.of("--nproc", "2"));
+        finish(start(command, Map.of(), dir.resolve("full-2.txt")), dir.resolve("full-2.txt"));
+        assertTrue(Files.readString(dir.resolve("full-2.txt")).contains("gems: started 2 ranks on 127.0.0.1:"));
+      } else { // as torchrun starts them: the environment says which rank each is
+        List<Process> ranks = new ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+          ranks.add(start(train(method, data, two), Map.of("WORLD_SIZE", "2", "RANK", String.valueOf(rank),
+              "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)), dir.resolve(method + "-2." + rank + ".txt")));
+        }
+        for (int rank = 0; rank < 2; rank++) {
+          finish(ranks.get(rank), dir.resolve(method + "-2." + rank + ".txt"));
+        }
+        assertTrue(Files.readString(dir.resolve(method + "-2.1.txt")).contains("rank 1 of 2 joined"));
       }
-      for (int rank = 0; rank < 2; rank++) {
-        finish(ranks.get(rank), dir.resolve(method + "-2." + rank + ".txt"));
-      }
-      assertTrue(Files.readString(dir.resolve(method + "-2.1.txt")).contains("rank 1 of 2 joined"));
       try (PointerScope scope = new PointerScope()) {
         Params a = ParamFile.read(one.resolve("model/weights.bin")), b = ParamFile.read(two.resolve("model/weights.bin"));
         assertEquals(a.names(), b.names(), method);
