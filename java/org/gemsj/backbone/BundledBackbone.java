@@ -78,9 +78,7 @@ public enum BundledBackbone implements Backbone {
     long[] inter = shapeOf(weights, "encoder.layer.0.intermediate.dense.weight");
     BertConfig config = new BertConfig(layers, (int) word[1], heads, (int) inter[0], (int) word[0],
         (int) positions[0], 1e-12);
-    try (InputStream in = resource(tokenizerResource)) {
-      return new Pretrained(this, config, weights, in.readAllBytes(), onnxResource);
-    }
+    return new Pretrained(this, config, weights, tokenizerJson(), onnxResource);
   }
 
   /** The tokenizer.json of a bundled encoder (models saved before they carried their own). */
