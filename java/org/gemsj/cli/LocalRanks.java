@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * `gems train --nproc N`: starts N ranks of a data-parallel run on this machine, each a child
  * JVM running the same `gems train` with the environment torchrun would give it (RANK,
- * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR 127.0.0.1, a free MASTER_PORT), and watches them: rank 0's
+ * WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR 127.0.0.1, a free MASTER_PORT, and
+ * OMP_NUM_THREADS cores / N unless already set: OpenBLAS's threads busy-wait, so N ranks that
+ * each start one thread per core starve each other, a basis refresh's SVD 50x slower on 2 cores,
+ * {@link org.gemsj.nativeops.BlasThreads}), and watches them: rank 0's
  * output is this process's; the others' go to a log each, shown when they fail. When one rank
  * fails the others are stopped; a SIGTERM to this process is passed on, so the ranks stop
  * together with a checkpoint. Returns the first failure's exit status, or 0.
@@ -33,6 +36,8 @@ final class LocalRanks {
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), GemsCli.class.getName()));
     command.addAll(trainArgs); // the command line as given, "train" included
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / n);
+    String ompThreads = System.getenv().getOrDefault("OMP_NUM_THREADS", String.valueOf(threads));
     List<Process> ranks = new ArrayList<>();
     List<Path> logs = new ArrayList<>();
     Thread forward = new Thread(() -> ranks.forEach(Process::destroy)); // SIGTERM: each rank checkpoints and stops
@@ -41,7 +46,8 @@ final class LocalRanks {
       for (int rank = 0; rank < n; rank++) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(Map.of("WORLD_SIZE", String.valueOf(n), "RANK", String.valueOf(rank),
-            "LOCAL_RANK", String.valueOf(rank), "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)));
+            "LOCAL_RANK", String.valueOf(rank), "LOCAL_WORLD_SIZE", String.valueOf(n), "MASTER_ADDR", "127.0.0.1",
+            "MASTER_PORT", String.valueOf(port), "OMP_NUM_THREADS", ompThreads));
         if (rank == 0) {
           pb.inheritIO();
           logs.add(null);
@@ -52,8 +58,8 @@ final class LocalRanks {
         }
         ranks.add(pb.start());
       }
-      System.err.println("gems: started " + n + " ranks on 127.0.0.1:" + port + " (ranks 1.." + (n - 1)
-          + " log to " + logs.subList(1, n) + ")");
+      System.err.println("gems: started " + n + " ranks on 127.0.0.1:" + port + ", OMP_NUM_THREADS=" + ompThreads
+          + " each (ranks 1.." + (n - 1) + " log to " + logs.subList(1, n) + ")");
       int status = 0;
       for (boolean running = true; running; ) {
         running = false;

@@ -18,6 +18,7 @@ import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.model.ParamFile;
 import org.gemsj.model.Params;
 import org.gemsj.torch.Tensors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
  * MASTER_PORT in their environment) on loopback, each on half of every batch, end with the
  * weights one process gets from the whole batches, for gems, lora and full (dropout off, so the
  * two runs compute the same function); full's two ranks are started by `gems train --nproc 2`.
- * Only rank 0 writes OUT.
+ * Only rank 0 writes OUT. The ranks get one thread each, as torchrun and --nproc give them on 2
+ * cores: with a thread per core each, their busy-waiting BLAS threads starve each other.
  */
 class DataParallelTrainingTest {
   @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopWhatIsLeft() {
+    started.forEach(Process::destroyForcibly); // a failed assertion must not leave ranks running
+  }
 
   private List<String> train(String method, Path data, Path out) {
     String classpath = Path.of("target/classes").toAbsolutePath() + File.pathSeparator
@@ -39,7 +47,7 @@ class DataParallelTrainingTest {
         "--method", method, "--steps", "4", "--batch-size", "8", "--seed", "3", "--lr", "1e-3", "--decoder-lr", "1e-2", "--history", "3", "--max-tokens", "32",
         "--decoder-ffn", "64", "--rank-shared", "8", "--rank-task", "4", "--refresh", "2", "--eval-every", "4",
         "--checkpoint-every", "4", "--valid-limit", "10", "--dropout", "0", "--lora-dropout", "0", "--cache-dir",
-        dir.resolve("cache").toString()));
+        dir.resolve("cache").toString(), "--dist-timeout-s", "240"));
   }
 
   private static String readClasspath() {
@@ -53,13 +61,16 @@ class DataParallelTrainingTest {
   private Process start(List<String> command, Map<String, String> env, Path console) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(console.toFile());
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-    pb.environment().keySet().removeAll(List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"));
+    pb.environment().keySet().removeAll(List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
+        "MASTER_PORT", "OMP_NUM_THREADS"));
     pb.environment().putAll(env);
-    return pb.start();
+    Process p = pb.start();
+    started.add(p);
+    return p;
   }
 
-  private static void finish(Process p, Path console) throws Exception {
-    assertTrue(p.waitFor(600, TimeUnit.SECONDS), "no exit within 600 s");
+  private void finish(Process p, Path console) throws Exception {
+    assertTrue(p.waitFor(600, TimeUnit.SECONDS), () -> "no exit within 600 s; the consoles end:\n" + consoleTails());
     assertEquals(0, p.exitValue(), () -> {
       try {
         return Files.readString(console);
@@ -67,6 +78,20 @@ class DataParallelTrainingTest {
         return e.toString();
       }
     });
+  }
+
+  private String consoleTails() {
+    StringBuilder out = new StringBuilder();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
+        String text = Files.readString(f);
+        out.append("== ").append(f.getFileName()).append('\n').append(text.substring(Math.max(0, text.length() - 1500)))
+            .append('\n');
+      }
+    } catch (java.io.IOException e) {
+      out.append(e);
+    }
+    return out.toString();
   }
 
   @Test
@@ -84,12 +109,16 @@ class DataParallelTrainingTest {
         List<String> command = train(method, data, two);
         command.addAll(List.of("--nproc", "2"));
         finish(start(command, Map.of(), dir.resolve("full-2.txt")), dir.resolve("full-2.txt"));
-        assertTrue(Files.readString(dir.resolve("full-2.txt")).contains("gems: started 2 ranks on 127.0.0.1:"));
+        String console = Files.readString(dir.resolve("full-2.txt"));
+        assertTrue(console.contains("gems: started 2 ranks on 127.0.0.1:"), console);
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2); // the cores shared by 2 ranks
+        assertTrue(console.contains("OMP_NUM_THREADS=" + threads + " each"), console);
       } else { // as torchrun starts them: the environment says which rank each is
         List<Process> ranks = new ArrayList<>();
         for (int rank = 0; rank < 2; rank++) {
           ranks.add(start(train(method, data, two), Map.of("WORLD_SIZE", "2", "RANK", String.valueOf(rank),
-              "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", String.valueOf(port)), dir.resolve(method + "-2." + rank + ".txt")));
+              "LOCAL_RANK", String.valueOf(rank), "LOCAL_WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1", "MASTER_PORT",
+              String.valueOf(port), "OMP_NUM_THREADS", "1"), dir.resolve(method + "-2." + rank + ".txt")));
         }
         for (int rank = 0; rank < 2; rank++) {
           finish(ranks.get(rank), dir.resolve(method + "-2." + rank + ".txt"));
