@@ -14,6 +14,7 @@ import org.gemsj.bench.BenchmarkReport;
 import org.gemsj.bench.BlasThreadsBenchmark;
 import org.gemsj.bench.OptimizerBenchmark;
 import org.gemsj.bench.ServeBenchmark;
+import org.gemsj.bench.DdpBenchmark;
 import org.gemsj.bench.TrainBenchmark;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.io.AtomicFiles;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
 /** `gems bench ...`: benchmarks that print a table and write JSON. */
 @Command(name = "bench", description = "Benchmarks (print a table, write JSON).",
     subcommands = {BenchCommand.Optimizer.class, BenchCommand.Serve.class, BenchCommand.BlasThreads.class,
-        BenchCommand.Train.class, BenchCommand.RandomEncoder.class})
+        BenchCommand.Train.class, BenchCommand.Ddp.class, BenchCommand.RandomEncoder.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -217,6 +218,48 @@ final class BenchCommand implements Runnable {
         var rows = new TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms, encoders);
         TrainBenchmark.print(rows, System.out);
         TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
+            : data.toAbsolutePath().toString(), load, out);
+        System.out.println("wrote " + out.toAbsolutePath());
+      } finally {
+        AtomicFiles.deleteTree(work);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "ddp", mixinStandardHelpOptions = true,
+      description = "A training step of each method on 1 rank against 2 ranks (Gloo on loopback): step time, "
+          + "examples/s, the bytes each step all-reduces, and what N machines would give (docs/PERFORMANCE.md).")
+  static final class Ddp implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "JSON file to write") Path out;
+    @Option(names = "--data", description = "dataset directory (default: the demo shop, generated into a temporary "
+        + "directory)") Path data;
+    @Option(names = "--steps", defaultValue = "6", description = "measured steps per method and rank count, after 2 "
+        + "warm-up steps (default: ${DEFAULT-VALUE})") int steps;
+    @Option(names = "--batch-size", defaultValue = "16", description = "global batch (default: ${DEFAULT-VALUE}, the "
+        + "demo's)") int batchSize;
+    @Option(names = "--methods", split = ",", defaultValue = "gems,lora,full",
+        description = "methods (default: ${DEFAULT-VALUE})") List<String> methods;
+    @Option(names = "--cache-dir", description = "null-space and item-vector cache (default ~/.cache/gems-j)") Path cacheDir;
+
+    @Override
+    public Integer call() throws Exception {
+      List<TrainMethod> ms = new ArrayList<>();
+      for (String m : methods) {
+        ms.add(TrainMethod.fromCli(m.trim()));
+      }
+      Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
+      double load = ServeBenchmark.loadAverage();
+      Path work = Files.createTempDirectory("gems-bench-ddp");
+      try {
+        Path dataset = data;
+        if (dataset == null) {
+          dataset = work.resolve("data");
+          SyntheticData.generate(dataset, 7, SyntheticData.Options.DEFAULTS);
+        }
+        var rows = new DdpBenchmark(dataset, cache, steps, batchSize, System.err).run(ms);
+        DdpBenchmark.print(rows, System.out);
+        DdpBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
             : data.toAbsolutePath().toString(), load, out);
         System.out.println("wrote " + out.toAbsolutePath());
       } finally {

@@ -1,7 +1,9 @@
 package org.gemsj.cli;
 
 import java.io.IOException;
+import org.gemsj.dist.DistributedException;
 import org.gemsj.nativeops.NativeLibrary;
+import org.gemsj.worker.TrainWorker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +32,8 @@ public final class GemsCli implements Runnable {
   /**
    * The CLI with its error policy, for every command: bad input (IllegalArgumentException, and
    * IOException such as an invalid dataset's error list) prints one message, no stack trace, and
-   * exits 2, like picocli's own usage errors.
+   * exits 2, like picocli's own usage errors; a data-parallel rank's failed group
+   * (DistributedException) prints its one line and exits 4.
    */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new GemsCli());
@@ -38,6 +41,10 @@ public final class GemsCli implements Runnable {
       if (e instanceof IllegalArgumentException || e instanceof IOException) {
         commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         return 2;
+      }
+      if (e instanceof DistributedException) { // its message names the rank and the collective
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        return TrainWorker.RANK_FAILED;
       }
       throw e;
     });

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.dist.Launch;
-import org.gemsj.dist.ProcessGroup;
+import org.gemsj.dist.LocalRanks;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.train.RunDirectory;
 import org.gemsj.train.TrainConfig;
@@ -18,6 +18,7 @@ import org.gemsj.train.TrainPreset;
 import org.gemsj.train.TrainSettings;
 import org.gemsj.train.Trainer;
 import org.gemsj.train.TrainingStopped;
+import org.gemsj.worker.RankTraining;
 import org.gemsj.worker.SignalStop;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,7 +32,6 @@ import picocli.CommandLine.Option;
     description = "Fine-tune the model on search + recommendation and evaluate it (writes OUT/metrics.json, "
         + "OUT/model/, OUT/report.md, OUT/train_log.jsonl).")
 final class TrainCommand implements Callable<Integer> {
-  private static final int DEFAULT_DIST_TIMEOUT_S = 1800;
 
   @Option(names = "--data", description = "dataset directory (docs/DATA.md)") Path data;
   @Option(names = "--preset", description = "demo: generate the embedded synthetic dataset into OUT/data and train "
@@ -116,7 +116,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--dist-timeout-s", description = "data-parallel runs (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT "
       + "set, as torchrun sets them): how long a rank waits in one collective for the others, e.g. while rank 0 scores "
-      + "the baselines, before it fails naming itself (default 1800); may be given with --resume")
+      + "the baselines, before it fails naming itself (default " + RankTraining.DEFAULT_TIMEOUT_S + "); may be given with "
+      + "--resume")
   Integer distTimeoutS;
   @Option(names = "--nproc", description = "start N ranks of a data-parallel run on this machine (child JVMs on "
       + "loopback; docs/TRAINING.md); under torchrun, which starts the ranks itself, leave it out (default 1)")
@@ -136,7 +137,8 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--nproc starts its own ranks, but WORLD_SIZE is set (torchrun starts "
             + "them): drop --nproc");
       }
-      return LocalRanks.run(nproc, withoutNproc(spec.commandLine().getParseResult().originalArgs()));
+      return LocalRanks.run(nproc, GemsCli.class.getName(), withoutNproc(spec.commandLine().getParseResult()
+          .originalArgs()));
     }
     Trainer trainer;
     boolean resuming = resume != null;
@@ -162,14 +164,9 @@ final class TrainCommand implements Callable<Integer> {
     if (distTimeoutS != null && distTimeoutS < 1) {
       throw new IllegalArgumentException("--dist-timeout-s must be >= 1, got " + distTimeoutS);
     }
-    try (ProcessGroup group = launch.distributed() ? ProcessGroup.join(launch,
-        Duration.ofSeconds(distTimeoutS == null ? DEFAULT_DIST_TIMEOUT_S : distTimeoutS)) : null) {
-      if (group != null) {
-        System.out.printf("gems: rank %d of %d joined the group at %s:%d%n", launch.rank(), launch.worldSize(),
-            launch.masterAddr(), launch.masterPort());
-        trainer.distributed(group);
-      }
-      SignalStop.run(trainer, resuming, overwrite);
+    try {
+      RankTraining.run(trainer, launch, Duration.ofSeconds(distTimeoutS == null ? RankTraining.DEFAULT_TIMEOUT_S
+          : distTimeoutS), resuming, overwrite);
     } catch (TrainingStopped stopped) {
       return 0; // the trainer logged how to resume; the JVM exits with the signal's status
     }

@@ -100,7 +100,8 @@ public final class ProcessGroup implements AutoCloseable {
   }
 
   private static DistributedException failure(String what, RuntimeException e, Launch launch) {
-    String first = String.valueOf(e.getMessage()).lines().findFirst().orElse(""); // libtorch appends its C++ stack
+    // libtorch appends its C++ stack, and Gloo starts with its source file's build path: the cause is what is left
+    String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst("^\\[[^\\]]*\\] ", "");
     return new DistributedException("rank " + launch.rank() + " of " + launch.worldSize() + ": " + what + ": " + first,
         e);
   }

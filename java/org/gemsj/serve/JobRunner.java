@@ -190,12 +190,14 @@ public final class JobRunner implements AutoCloseable {
       // the run's length is read before the worker starts: nothing can fail between its start and its watch
       if (checkpoint.isPresent()) {
         steps = run(id).readConfig().steps();
-        process = launcher.startResume(out, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
+        process = launcher.startResume(out, 0, dataRoots, JobSpecs.nproc(job.getSpec()), jobDir(id),
+            ProcessBuilder.Redirect.PIPE);
       } else {
         TrainConfig config = JobSpecs.config(job.getSpec(), out, dataDir.resolve("cache"),
             FileConfinement.within(dataRoots));
         steps = config.steps();
-        process = launcher.startFresh(config, 0, dataRoots, jobDir(id), ProcessBuilder.Redirect.PIPE);
+        process = launcher.startFresh(config, 0, dataRoots, JobSpecs.nproc(job.getSpec()), jobDir(id),
+            ProcessBuilder.Redirect.PIPE);
       }
     } catch (IOException | IllegalArgumentException e) { // a spec queued by an older server may fail today's checks
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("could not start a worker: " + e.getMessage()),

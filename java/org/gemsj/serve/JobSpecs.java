@@ -36,7 +36,15 @@ public final class JobSpecs {
   private static final Set<String> DECOMPOSITIONS = names(Decomposition.values(), d -> d.cliName);
   private static final Set<String> GATES = names(GateMode.values(), g -> g.cliName);
 
+  /** Local ranks a spec may ask for: a rank per core at most makes sense on one machine. */
+  static final int MAX_NPROC = 64;
+
   private JobSpecs() {}
+
+  /** The worker processes a validated spec runs on (its nproc; 0 means 1). */
+  public static int nproc(JobSpec spec) {
+    return Math.max(1, spec.getNproc());
+  }
 
   private static <E> Set<String> names(E[] values, Function<E, String> name) {
     return Arrays.stream(values).map(name).collect(Collectors.toUnmodifiableSet());
@@ -74,6 +82,7 @@ public final class JobSpecs {
     range("spec.valid_limit", spec.getValidLimit(), 1_000_000);
     range("spec.levels", spec.getLevels(), 16);
     range("spec.codebook", spec.getCodebook(), 65536);
+    range("spec.nproc", spec.getNproc(), MAX_NPROC);
     if (spec.getDecoderWidth() > 0 && spec.getDecoderHeads() > 0 && spec.getDecoderWidth() % spec.getDecoderHeads() != 0) {
       throw new SpecException("spec.decoder_width", "must be a multiple of decoder_heads (" + spec.getDecoderHeads() + ")");
     }

@@ -282,8 +282,8 @@ public final class Study {
     int conflictEvery = o.budget().conflictEvery;
     long start = System.nanoTime();
     Process process = before == null
-        ? WORKERS.startFresh(p.config(), conflictEvery, List.of(), dir, ProcessBuilder.Redirect.to(output))
-        : WORKERS.startResume(dir, conflictEvery, List.of(), dir, ProcessBuilder.Redirect.appendTo(output));
+        ? WORKERS.startFresh(p.config(), conflictEvery, List.of(), 1, dir, ProcessBuilder.Redirect.to(output))
+        : WORKERS.startResume(dir, conflictEvery, List.of(), 1, dir, ProcessBuilder.Redirect.appendTo(output));
     int code = waitFor(process);
     double seconds = earlier + (System.nanoTime() - start) / 1e9;
     writeRecord(p, code, seconds);

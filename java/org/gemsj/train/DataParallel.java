@@ -17,13 +17,14 @@ import org.gemsj.torch.Tensors;
  * only: checkpoints, logs, the model, metrics). Every rank validates the same model on the same
  * examples, so early stopping agrees without a message. {@link #SINGLE}: a process alone.
  */
-final class DataParallel {
+public final class DataParallel {
   static final DataParallel SINGLE = new DataParallel(null);
 
   private final ProcessGroup group; // null: alone
   private final GradientReducer reducer;
 
-  DataParallel(ProcessGroup group) {
+  /** This process as a rank of {@code group} (null: alone). */
+  public DataParallel(ProcessGroup group) {
     this.group = group;
     this.reducer = group == null ? null : new GradientReducer(group);
   }
@@ -37,7 +38,7 @@ final class DataParallel {
   }
 
   /** This rank's examples of a global batch. */
-  List<Integer> shard(List<Integer> batch) {
+  public List<Integer> shard(List<Integer> batch) {
     if (group == null) {
       return batch;
     }

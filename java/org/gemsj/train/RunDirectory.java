@@ -96,12 +96,20 @@ public record RunDirectory(Path root) {
     return Optional.empty();
   }
 
-  /** Deletes an earlier run's files, leftovers of interrupted replacements included; the rest of OUT stays. */
-  public void clear() throws IOException {
+  /**
+   * Makes OUT a fresh run of {@code config}: an earlier run's files (leftovers of interrupted
+   * replacements included) are deleted, its checkpoint before its configuration changes, then
+   * the configuration is replaced in one rename, so that another rank reading it never finds
+   * none. The rest of OUT stays.
+   */
+  public void startFresh(TrainConfig config) throws IOException {
     for (Path f : runFiles()) {
-      AtomicFiles.deleteTree(f);
+      if (!f.equals(config())) {
+        AtomicFiles.deleteTree(f);
+      }
       AtomicFiles.deleteTree(old(f));
     }
+    writeConfig(config);
   }
 
   /** Where an interrupted directory replacement leaves the previous copy ({@link AtomicFiles#replaceDirectory}). */

@@ -46,7 +46,7 @@ public final class TrainStep {
   }
 
   /** A step on this rank's shard of each batch, its gradients all-reduced before the optimizer's step. */
-  TrainStep(GenerativeModel model, Adaptation adaptation, double dropout, DataParallel ranks) {
+  public TrainStep(GenerativeModel model, Adaptation adaptation, double dropout, DataParallel ranks) {
     this.model = model;
     this.adaptation = adaptation;
     this.dropout = dropout;

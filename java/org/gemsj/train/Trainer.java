@@ -143,8 +143,7 @@ public final class Trainer {
     }
     Files.createDirectories(out);
     if (!resume && ranks.writes()) {
-      run.clear(); // only with --overwrite is there anything to delete
-      run.writeConfig(config);
+      run.startFresh(config); // only with --overwrite is there anything to delete
     }
     log.printf("gems: %d items, %d train / %d valid / %d test examples%n", dataset.items().size(),
         split.train().size(), split.valid().size(), split.test().size());

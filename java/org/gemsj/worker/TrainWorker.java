@@ -2,6 +2,11 @@ package org.gemsj.worker;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.gemsj.dist.DistributedException;
+import org.gemsj.dist.Launch;
+import org.gemsj.dist.LocalRanks;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.nativeops.NativeLibrary;
 import org.gemsj.train.RunDirectory;
@@ -19,15 +24,20 @@ import org.gemsj.train.TrainingStopped;
  * training on unwatched. Exiting runs the JVM's shutdown hooks, so the run checkpoints on the way
  * out as on SIGTERM ({@link SignalStop}).
  *
+ * <p>With a request for nproc > 1 it starts that many ranks, each a worker of the same OUT, and
+ * watches them ({@link LocalRanks}): its exit status is the first failed rank's.
+ *
  * <p>Exit status: 0 when the run finished or was stopped by a signal, {@link #BAD_INPUT} after
- * bad input (one line, "gems train: ...", as the CLI prints it), {@link #ORPHANED} when the
- * parent went away.
+ * bad input (one line, "gems train: ...", as the CLI prints it), {@link #RANK_FAILED} when a
+ * data-parallel rank's group failed, {@link #ORPHANED} when the parent went away.
  */
 public final class TrainWorker {
   /** Exit status after the parent went away (as after SIGTERM). */
   public static final int ORPHANED = 143;
   /** Exit status after bad input (a setting, a dataset), as `gems train`'s. */
   public static final int BAD_INPUT = 2;
+  /** Exit status of a rank whose group failed (another rank died or stopped calling), as `gems train`'s. */
+  public static final int RANK_FAILED = 4;
 
   private TrainWorker() {}
 
@@ -37,25 +47,33 @@ public final class TrainWorker {
       System.exit(BAD_INPUT);
     }
     watchParent();
-    NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
+    Path out = Path.of(args[0]);
     try {
-      run(Path.of(args[0]));
+      WorkerRequest request = WorkerRequest.read(new RunDirectory(out));
+      Launch launch = Launch.fromEnvironment(System.getenv());
+      if (request.nproc() > 1 && !launch.distributed()) { // this worker starts the ranks, each a worker of OUT
+        System.exit(LocalRanks.run(request.nproc(), TrainWorker.class.getName(), List.of(args[0])));
+      }
+      NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
+      run(out, request, launch);
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("gems train: " + e.getMessage());
       System.exit(BAD_INPUT);
+    } catch (DistributedException e) {
+      System.err.println("gems train: " + e.getMessage());
+      System.exit(RANK_FAILED);
     }
     System.exit(0);
   }
 
-  private static void run(Path out) throws Exception {
+  private static void run(Path out, WorkerRequest request, Launch launch) throws Exception {
     RunDirectory run = new RunDirectory(out);
-    WorkerRequest request = WorkerRequest.read(run);
     TrainConfig saved = run.readConfig();
     TrainConfig config = request.resume() ? saved.relocated(out) : saved;
     Trainer trainer = new Trainer(config, System.out).probeConflict(request.conflictEvery())
         .confineTo(request.dataRoots().isEmpty() ? FileConfinement.NONE : FileConfinement.within(request.dataRoots()));
     try {
-      SignalStop.run(trainer, request.resume(), true);
+      RankTraining.run(trainer, launch, Duration.ofSeconds(RankTraining.DEFAULT_TIMEOUT_S), request.resume(), true);
     } catch (TrainingStopped stopped) {
       // the trainer logged how to resume; the JVM exits with the signal's status
     }

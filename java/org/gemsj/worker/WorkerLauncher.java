@@ -60,27 +60,27 @@ public final class WorkerLauncher {
 
   /**
    * Starts a fresh run of {@code config} (into {@code config.out()}, replacing an earlier run's
-   * files there): deletes those, writes its train_config.json, then starts the worker. The old
+   * files there) on {@code nproc} local ranks (1: one process): deletes those, writes its
+   * train_config.json, then starts the worker. The old
    * checkpoint goes first, so a parent killed before the worker starts never leaves the new
    * settings beside an old checkpoint that a later resume would continue.
    */
-  public Process startFresh(TrainConfig config, int conflictEvery, List<Path> dataRoots, Path workingDir,
+  public Process startFresh(TrainConfig config, int conflictEvery, List<Path> dataRoots, int nproc, Path workingDir,
       ProcessBuilder.Redirect output) throws IOException {
     RunDirectory run = new RunDirectory(config.out());
     Files.createDirectories(run.root());
-    run.clear();
-    run.writeConfig(config);
-    return start(run, new WorkerRequest(false, conflictEvery, dataRoots), workingDir, output);
+    run.startFresh(config);
+    return start(run, new WorkerRequest(false, conflictEvery, dataRoots, nproc), workingDir, output);
   }
 
   /**
    * Continues the run in {@code out} from its checkpoint, with the settings it started with (the
    * callers have read them already; a worker that cannot says so in its output).
    */
-  public Process startResume(Path out, int conflictEvery, List<Path> dataRoots, Path workingDir,
+  public Process startResume(Path out, int conflictEvery, List<Path> dataRoots, int nproc, Path workingDir,
       ProcessBuilder.Redirect output) throws IOException {
     RunDirectory run = new RunDirectory(out);
-    return start(run, new WorkerRequest(true, conflictEvery, dataRoots), workingDir, output);
+    return start(run, new WorkerRequest(true, conflictEvery, dataRoots, nproc), workingDir, output);
   }
 
   private Process start(RunDirectory run, WorkerRequest request, Path workingDir, ProcessBuilder.Redirect output)

@@ -3,13 +3,9 @@ package org.gemsj.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.gemsj.cli.GemsCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,39 +28,26 @@ class ClientCommandsTest {
     try (GemsServer server = GemsServer.start(ServeFixtures.config(dir.resolve("server"), dir.resolve("root"),
         Duration.ofSeconds(20)))) {
       String at = "127.0.0.1:" + server.port();
-      assertEquals(2, run("submit", escape.toString(), "--server", at, "--token-file", token.toString()).code);
-      assertEquals(2, run("submit", unknownField.toString(), "--server", at, "--token-file", token.toString()).code);
-      assertEquals(3, run("jobs", "list", "--server", at, "--token-file", wrongToken.toString()).code);
-      assertEquals(3, run("jobs", "list", "--server", "127.0.0.1:1", "--token-file", token.toString()).code);
-      assertEquals(2, run("jobs", "get", "j-000042", "--server", at, "--token-file", token.toString()).code);
+      assertEquals(2, ServeFixtures.cli("submit", escape.toString(), "--server", at, "--token-file", token.toString()).code());
+      assertEquals(2, ServeFixtures.cli("submit", unknownField.toString(), "--server", at, "--token-file", token.toString()).code());
+      assertEquals(3, ServeFixtures.cli("jobs", "list", "--server", at, "--token-file", wrongToken.toString()).code());
+      assertEquals(3, ServeFixtures.cli("jobs", "list", "--server", "127.0.0.1:1", "--token-file", token.toString()).code());
+      assertEquals(2, ServeFixtures.cli("jobs", "get", "j-000042", "--server", at, "--token-file", token.toString()).code());
 
-      Result submitted = run("submit", spec.toString(), "--server", at, "--token-file", token.toString(), "--request-id", "a");
-      assertEquals(0, submitted.code);
-      String id = submitted.out.strip();
+      ServeFixtures.CliResult submitted = ServeFixtures.cli("submit", spec.toString(), "--server", at, "--token-file", token.toString(), "--request-id", "a");
+      assertEquals(0, submitted.code());
+      String id = submitted.out().strip();
       assertEquals("j-000001", id);
-      assertEquals(0, run("jobs", "cancel", id, "--server", at, "--token-file", token.toString(), "--wait").code);
-      Result watched = run("jobs", "watch", id, "--server", at, "--token-file", token.toString());
-      assertEquals(1, watched.code); // CANCELLED
-      assertTrue(watched.out.contains("CANCELLED"), watched.out);
+      assertEquals(0, ServeFixtures.cli("jobs", "cancel", id, "--server", at, "--token-file", token.toString(), "--wait").code());
+      ServeFixtures.CliResult watched = ServeFixtures.cli("jobs", "watch", id, "--server", at, "--token-file", token.toString());
+      assertEquals(1, watched.code()); // CANCELLED
+      assertTrue(watched.out().contains("CANCELLED"), watched.out());
       // it was stopped before any step finished: nothing to resume from
-      assertEquals(2, run("jobs", "resume", id, "--server", at, "--token-file", token.toString()).code);
-      Result listed = run("jobs", "list", "--state", "cancelled", "--server", at, "--token-file", token.toString());
-      assertEquals(0, listed.code);
-      assertTrue(listed.out.startsWith(id + " "), listed.out);
+      assertEquals(2, ServeFixtures.cli("jobs", "resume", id, "--server", at, "--token-file", token.toString()).code());
+      ServeFixtures.CliResult listed = ServeFixtures.cli("jobs", "list", "--state", "cancelled", "--server", at, "--token-file", token.toString());
+      assertEquals(0, listed.code());
+      assertTrue(listed.out().startsWith(id + " "), listed.out());
     }
   }
 
-  private record Result(int code, String out) {}
-
-  private static Result run(String... args) {
-    PrintStream saved = System.out;
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    try {
-      int code = GemsCli.commandLine().execute(args);
-      return new Result(code, buffer.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(saved);
-    }
-  }
 }

@@ -1,6 +1,9 @@
 package org.gemsj.serve;
 
 import io.grpc.ManagedChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.gemsj.api.GemsModel;
+import org.gemsj.cli.GemsCli;
 import org.gemsj.data.synth.SyntheticData;
 import org.gemsj.serve.proto.Job;
 import org.gemsj.serve.proto.JobEvent;
@@ -60,5 +64,21 @@ final class ServeFixtures {
 
   static ManagedChannel channel(int port) throws Exception {
     return GemsClient.channel("127.0.0.1:" + port, TOKEN, null, null);
+  }
+
+  /** What `gems ARGS` printed to stdout, and its exit status. */
+  record CliResult(int code, String out) {}
+
+  /** Runs `gems ARGS` in this JVM, as a shell would. */
+  static CliResult cli(String... args) {
+    PrintStream saved = System.out;
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    try {
+      int code = GemsCli.commandLine().execute(args);
+      return new CliResult(code, buffer.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(saved);
+    }
   }
 }

@@ -40,9 +40,12 @@ class RunDirectoryTest {
     assertEquals("{\"test\":{}}", run.metricsJson().orElseThrow());
   }
 
-  /** clear() takes every run file, leftovers of an interrupted replacement included, and nothing else. */
+  /**
+   * startFresh takes every run file, leftovers of an interrupted replacement included, and
+   * nothing else, and leaves the new configuration in place of the old one.
+   */
   @Test
-  void clearDeletesTheRunsFilesOnly() throws Exception {
+  void startFreshDeletesTheRunsFilesOnlyAndReplacesTheConfig() throws Exception {
     RunDirectory run = new RunDirectory(out);
     Files.createDirectories(out.resolve("checkpoint.old"));
     Files.writeString(out.resolve("checkpoint.old/state.json"), "{\"step\":3}");
@@ -51,9 +54,11 @@ class RunDirectoryTest {
     Files.createDirectories(out.resolve("data"));
     Files.writeString(out.resolve("data/items.jsonl"), "{}");
     assertTrue(run.anyRunFile().isPresent());
-    run.clear();
-    assertTrue(run.anyRunFile().isEmpty(), "left: " + run.anyRunFile());
-    assertTrue(!Files.exists(out.resolve("checkpoint.old")) && !Files.exists(run.config()));
+    TrainConfig config = TrainConfig.builder(out.resolve("data"), out).steps(7).config();
+    run.startFresh(config);
+    assertEquals(java.util.Optional.of(run.config()), run.anyRunFile(), "only the new config is left");
+    assertEquals(7, run.readConfig().steps());
+    assertTrue(!Files.exists(out.resolve("checkpoint.old")) && !Files.exists(run.metrics()));
     assertTrue(Files.exists(out.resolve("data/items.jsonl")), "a dataset inside OUT stays");
   }
 }

@@ -34,7 +34,7 @@ class WorkerLauncherTest {
         .config();
     Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
     Path log = dir.resolve("worker.log");
-    Process p = WorkerLauncher.ofCurrentJvm(List.of()).startFresh(config, 1, List.of(), elsewhere,
+    Process p = WorkerLauncher.ofCurrentJvm(List.of()).startFresh(config, 1, List.of(), 1, elsewhere,
         ProcessBuilder.Redirect.to(log.toFile()));
     assertEquals(0, p.waitFor(), Files.readString(log));
     RunDirectory run = new RunDirectory(dir.resolve("run"));
@@ -52,7 +52,7 @@ class WorkerLauncherTest {
     Path out = dir.resolve("run");
     TrainConfig config = TrainConfig.builder(dir.resolve("no-such-dataset"), out).steps(2).config();
     Path log = dir.resolve("worker.log");
-    Process p = WorkerLauncher.ofCurrentJvm(List.of()).startFresh(config, 0, List.of(), dir,
+    Process p = WorkerLauncher.ofCurrentJvm(List.of()).startFresh(config, 0, List.of(), 1, dir,
         ProcessBuilder.Redirect.to(log.toFile()));
     assertEquals(TrainWorker.BAD_INPUT, p.waitFor());
     String text = Files.readString(log);
