@@ -44,8 +44,8 @@ import org.gemsj.train.TrainStep;
  * each with its own model, optimizer and process group, as two processes would be; the trainer's
  * own {@link TrainStep} runs both. Reports step time, examples per second, the gradient phase
  * (copies, and for 2 ranks the all-reduce), the bytes each step all-reduces, and what N machines
- * would give at a given network bandwidth, from the 1-rank compute and the ring all-reduce's
- * 2(N-1)/N volume per rank.
+ * would give at a given network bandwidth: the 1-rank passes split N ways, the gradient copies and
+ * optimizer step that every rank repeats, and the ring all-reduce's 2(N-1)/N volume per rank.
  */
 public final class DdpBenchmark {
   /** The network bandwidths projected at, bytes per second: 10 and 100 Gbit/s. */
@@ -59,7 +59,7 @@ public final class DdpBenchmark {
    * projected for {@link #MACHINES} machines at each of {@link #BANDWIDTHS}.
    */
   public record Row(String method, int batch_size, int steps, double step_s_1, double examples_per_s_1,
-      double grads_s_1, double step_s_2, double examples_per_s_2, double grads_s_2, long allreduce_bytes_per_step,
+      double grads_s_1, double optim_s_1, double step_s_2, double examples_per_s_2, double grads_s_2, long allreduce_bytes_per_step,
       double loopback_gbit_per_s, Map<String, List<Double>> projected_examples_per_s) {}
 
   private final Path data;
@@ -101,12 +101,14 @@ public final class DdpBenchmark {
         for (double bw : BANDWIDTHS) {
           List<Double> perN = new ArrayList<>();
           for (int n : MACHINES) {
+            // the passes split over the machines; every rank copies its gradients and runs the same optimizer step
             double comm = n == 1 ? 0 : 2.0 * (n - 1) / n * two.bytes / bw;
-            perN.add(batchSize / (one.step / n + comm));
+            double replicated = one.grads + one.optim;
+            perN.add(batchSize / ((one.step - replicated) / n + replicated + comm));
           }
           projected.put(String.format("%.0f_gbit", bw * 8 / 1e9), perN);
         }
-        rows.add(new Row(config.name(), batchSize, steps, one.step, batchSize / one.step, one.grads, two.step,
+        rows.add(new Row(config.name(), batchSize, steps, one.step, batchSize / one.step, one.grads, one.optim, two.step,
             batchSize / two.step, two.grads, two.bytes, loopback, projected));
         progress.printf("bench ddp: %s done%n", config.name());
       }
@@ -122,8 +124,11 @@ public final class DdpBenchmark {
     BlasThreads.set(n);
   }
 
-  /** Mean seconds per measured step and in the gradient phase (rank 0's), and the bytes all-reduced per step. */
-  private record Measured(double step, double grads, long bytes) {}
+  /**
+   * Mean seconds per measured step, in the gradient phase and in the optimizer (rank 0's), and the
+   * bytes all-reduced per step.
+   */
+  private record Measured(double step, double grads, double optim, long bytes) {}
 
   private Measured measureRanks(TrainConfig config, Dataset dataset, List<Example> train, int world) throws Exception {
     if (world == 1) {
@@ -164,7 +169,7 @@ public final class DdpBenchmark {
       TrainStep step = new TrainStep(model, adaptation, config.dropout(), ranks);
       BatchOrder order = new BatchOrder(train.size(), config.batchSize(), config.seed());
       long floats = adaptation.trainable().values().stream().mapToLong(Tensor::numel).sum();
-      double stepSeconds = 0, gradSeconds = 0;
+      double stepSeconds = 0, gradSeconds = 0, optimSeconds = 0;
       for (long t = 1; t <= 2 + steps; t++) { // 2 warm-up steps: allocation and the first basis refresh
         List<Example> search = new ArrayList<>(), rec = new ArrayList<>();
         for (int i : ranks.shard(order.batch(t))) {
@@ -179,24 +184,25 @@ public final class DdpBenchmark {
         if (t > 2) {
           stepSeconds += (System.nanoTime() - start) / 1e9;
           gradSeconds += step.seconds().get(TrainStep.Phase.GRADIENTS);
+          optimSeconds += step.seconds().get(TrainStep.Phase.OPTIMIZER);
         }
       }
       // per task: the count and summed loss (2 float64), then every gradient (float32)
       long bytes = 2 * (16 + 4 * floats);
-      return new Measured(stepSeconds / steps, gradSeconds / steps, bytes);
+      return new Measured(stepSeconds / steps, gradSeconds / steps, optimSeconds / steps, bytes);
     }
   }
 
   public static void print(List<Row> rows, PrintStream out) {
-    out.printf("%-6s %8s %8s %8s %8s %8s %8s %10s %9s%n", "method", "step_1", "ex/s_1", "grads_1", "step_2", "ex/s_2",
-        "grads_2", "MB/step", "loop_Gb/s");
+    out.printf("%-6s %8s %8s %8s %8s %8s %8s %8s %10s %9s%n", "method", "step_1", "ex/s_1", "grads_1", "optim_1",
+        "step_2", "ex/s_2", "grads_2", "MB/step", "loop_Gb/s");
     for (Row r : rows) {
-      out.printf("%-6s %8.3f %8.1f %8.3f %8.3f %8.1f %8.3f %10.1f %9.2f%n", r.method(), r.step_s_1(),
-          r.examples_per_s_1(), r.grads_s_1(), r.step_s_2(), r.examples_per_s_2(), r.grads_s_2(),
+      out.printf("%-6s %8.3f %8.1f %8.3f %8.3f %8.3f %8.1f %8.3f %10.1f %9.2f%n", r.method(), r.step_s_1(),
+          r.examples_per_s_1(), r.grads_s_1(), r.optim_s_1(), r.step_s_2(), r.examples_per_s_2(), r.grads_s_2(),
           r.allreduce_bytes_per_step() / 1e6, r.loopback_gbit_per_s());
     }
-    StringBuilder head = new StringBuilder("projected ex/s on N machines (one rank each, 1-rank compute / N + ring "
-        + "all-reduce 2(N-1)/N x MB/step):\n").append(String.format("%-6s %-9s", "method", "network"));
+    StringBuilder head = new StringBuilder("projected ex/s on N machines, one rank each: the 1-rank passes / N, plus "
+        + "the gradient copies and optimizer step every rank repeats, plus the ring all-reduce's 2(N-1)/N x MB/step:\n").append(String.format("%-6s %-9s", "method", "network"));
     for (int n : MACHINES) {
       head.append(String.format(" %8s", "N=" + n));
     }
@@ -209,7 +215,7 @@ public final class DdpBenchmark {
       });
     }
     out.println("step_1, step_2: seconds per step on 1 rank (whole batch) and 2 ranks (half each); grads: the gradient "
-        + "phase (copies; on 2 ranks also the all-reduce); loop_Gb/s: the all-reduce's bytes over its extra time on "
+        + "phase (copies; on 2 ranks also the all-reduce); optim: the optimizer step; loop_Gb/s: the all-reduce's bytes over its extra time on "
         + "loopback");
   }
 
