@@ -221,18 +221,9 @@ public final class DdpBenchmark {
 
   /** Writes {"rows": [...], "meta": {...}} atomically. */
   public static void writeJson(List<Row> rows, String data, double loadBefore, Path file) throws IOException {
-    var meta = new LinkedHashMap<String, Object>();
-    meta.put("date", Instant.now().toString());
-    meta.put("processors", Runtime.getRuntime().availableProcessors());
-    meta.put("java", System.getProperty("java.version"));
-    meta.put("data", data);
-    meta.put("load_average_before", loadBefore);
-    meta.put("load_average_after", ServeBenchmark.loadAverage());
+    Map<String, Object> meta = BenchJson.meta(data, loadBefore);
     meta.put("ranks", "2 ranks: two threads of one JVM, each with its own model and Gloo group on loopback, 1 "
         + "torch and BLAS thread each; 1 rank: a torch and BLAS thread per core");
-    var doc = new LinkedHashMap<String, Object>();
-    doc.put("rows", rows);
-    doc.put("meta", meta);
-    AtomicFiles.write(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
+    BenchJson.write(rows, meta, file);
   }
 }

@@ -245,18 +245,8 @@ public final class TrainBenchmark {
 
   /** Writes {"rows": [...], "meta": {...}} atomically. */
   public static void writeJson(List<Row> rows, String data, double loadBefore, Path file) throws IOException {
-    var meta = new LinkedHashMap<String, Object>();
-    meta.put("date", Instant.now().toString());
-    meta.put("processors", Runtime.getRuntime().availableProcessors());
-    meta.put("java", System.getProperty("java.version"));
-    meta.put("data", data);
-    meta.put("load_average_before", loadBefore);
-    meta.put("load_average_after", ServeBenchmark.loadAverage());
+    Map<String, Object> meta = BenchJson.meta(data, loadBefore);
     meta.put("floor", "encoder forward + backward of the step's two task batches, fixed upstream gradient");
-    var doc = new LinkedHashMap<String, Object>();
-    doc.put("rows", rows);
-    doc.put("meta", meta);
-    AtomicFiles.write(file, new ObjectMapper()
-        .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(doc));
+    BenchJson.write(rows, meta, file);
   }
 }

@@ -208,22 +208,34 @@ final class BenchCommand implements Runnable {
       }
       Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
       double load = ServeBenchmark.loadAverage();
-      Path work = Files.createTempDirectory("gems-bench-train");
-      try {
-        Path dataset = data;
-        if (dataset == null) {
-          dataset = work.resolve("data");
-          SyntheticData.generate(dataset, 7, SyntheticData.Options.DEFAULTS);
-        }
+      onDataset(data, (dataset, described) -> {
         var rows = new TrainBenchmark(dataset, cache, steps, System.err).run(chosen, ms, encoders);
         TrainBenchmark.print(rows, System.out);
-        TrainBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
-            : data.toAbsolutePath().toString(), load, out);
-        System.out.println("wrote " + out.toAbsolutePath());
-      } finally {
-        AtomicFiles.deleteTree(work);
-      }
+        TrainBenchmark.writeJson(rows, described, load, out);
+      });
+      System.out.println("wrote " + out.toAbsolutePath());
       return 0;
+    }
+  }
+
+  /** What a training benchmark does with its dataset and the words its JSON describes it with. */
+  interface OnDataset {
+    void run(Path dataset, String described) throws Exception;
+  }
+
+  /** Runs {@code body} on {@code data}, or on the demo shop generated into a temporary directory when null. */
+  static void onDataset(Path data, OnDataset body) throws Exception {
+    if (data != null) {
+      body.run(data, data.toAbsolutePath().toString());
+      return;
+    }
+    Path work = Files.createTempDirectory("gems-bench");
+    try {
+      Path demo = work.resolve("data");
+      SyntheticData.generate(demo, 7, SyntheticData.Options.DEFAULTS);
+      body.run(demo, "demo shop (gems data synth --seed 7)");
+    } finally {
+      AtomicFiles.deleteTree(work);
     }
   }
 
@@ -250,21 +262,12 @@ final class BenchCommand implements Runnable {
       }
       Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gems-j");
       double load = ServeBenchmark.loadAverage();
-      Path work = Files.createTempDirectory("gems-bench-ddp");
-      try {
-        Path dataset = data;
-        if (dataset == null) {
-          dataset = work.resolve("data");
-          SyntheticData.generate(dataset, 7, SyntheticData.Options.DEFAULTS);
-        }
+      onDataset(data, (dataset, described) -> {
         var rows = new DdpBenchmark(dataset, cache, steps, batchSize, System.err).run(ms);
         DdpBenchmark.print(rows, System.out);
-        DdpBenchmark.writeJson(rows, data == null ? "demo shop (gems data synth --seed 7)"
-            : data.toAbsolutePath().toString(), load, out);
-        System.out.println("wrote " + out.toAbsolutePath());
-      } finally {
-        AtomicFiles.deleteTree(work);
-      }
+        DdpBenchmark.writeJson(rows, described, load, out);
+      });
+      System.out.println("wrote " + out.toAbsolutePath());
       return 0;
     }
   }
