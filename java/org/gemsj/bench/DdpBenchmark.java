@@ -59,8 +59,9 @@ public final class DdpBenchmark {
    * projected for {@link #MACHINES} machines at each of {@link #BANDWIDTHS}.
    */
   public record Row(String method, int batch_size, int steps, double step_s_1, double examples_per_s_1,
-      double grads_s_1, double optim_s_1, double step_s_2, double examples_per_s_2, double grads_s_2, long allreduce_bytes_per_step,
-      double loopback_gbit_per_s, Map<String, List<Double>> projected_examples_per_s) {}
+      double grads_s_1, double optim_s_1, double step_s_2, double examples_per_s_2, double grads_s_2,
+      long allreduce_bytes_per_step, Long projected_gradient_bytes_per_step, double loopback_gbit_per_s,
+      Map<String, List<Double>> projected_examples_per_s) {}
 
   private final Path data;
   private final Path cacheDir;
@@ -109,7 +110,7 @@ public final class DdpBenchmark {
           projected.put(String.format("%.0f_gbit", bw * 8 / 1e9), perN);
         }
         rows.add(new Row(config.name(), batchSize, steps, one.step, batchSize / one.step, one.grads, one.optim, two.step,
-            batchSize / two.step, two.grads, two.bytes, loopback, projected));
+            batchSize / two.step, two.grads, two.bytes, one.projectedBytes, loopback, projected));
         progress.printf("bench ddp: %s done%n", config.name());
       }
     } finally {
@@ -128,7 +129,7 @@ public final class DdpBenchmark {
    * Mean seconds per measured step, in the gradient phase and in the optimizer (rank 0's), and the
    * bytes all-reduced per step.
    */
-  private record Measured(double step, double grads, double optim, long bytes) {}
+  private record Measured(double step, double grads, double optim, long bytes, Long projectedBytes) {}
 
   private Measured measureRanks(TrainConfig config, Dataset dataset, List<Example> train, int world) throws Exception {
     if (world == 1) {
@@ -189,17 +190,36 @@ public final class DdpBenchmark {
       }
       // per task: the count and summed loss (2 float64), then every gradient (float32)
       long bytes = 2 * (16 + 4 * floats);
-      return new Measured(stepSeconds / steps, gradSeconds / steps, optimSeconds / steps, bytes);
+      return new Measured(stepSeconds / steps, gradSeconds / steps, optimSeconds / steps, bytes,
+          config.method() == TrainMethod.GEMS ? projectedBytes(config, model, adaptation) : null);
     }
   }
 
+  /**
+   * What one step would all-reduce if GEMS sent each task's projected gradients between refreshes
+   * instead of its full ones (not built): per targeted m x n weight and task, its projections on
+   * the shared and that task's subspace, (r_sh + r_task) x max(m, n) floats; every other
+   * trainable parameter (biases, norms, the decoder) in full; the counts and losses as now.
+   */
+  private static long projectedBytes(TrainConfig config, GenerativeModel model, Adaptation adaptation) {
+    java.util.Set<String> targeted = new java.util.HashSet<>(model.encoder.targetedNames());
+    long perTask = 16;
+    for (Map.Entry<String, Tensor> e : adaptation.trainable().entrySet()) {
+      Tensor p = e.getValue();
+      perTask += 4 * (targeted.contains(e.getKey()) && p.dim() == 2
+          ? (long) (config.rankShared() + config.rankTask()) * Math.max(p.size(0), p.size(1)) : p.numel());
+    }
+    return 2 * perTask;
+  }
+
   public static void print(List<Row> rows, PrintStream out) {
-    out.printf("%-6s %8s %8s %8s %8s %8s %8s %8s %10s %9s%n", "method", "step_1", "ex/s_1", "grads_1", "optim_1",
-        "step_2", "ex/s_2", "grads_2", "MB/step", "loop_Gb/s");
+    out.printf("%-6s %8s %8s %8s %8s %8s %8s %8s %10s %10s %9s%n", "method", "step_1", "ex/s_1", "grads_1",
+        "optim_1", "step_2", "ex/s_2", "grads_2", "MB/step", "proj_MB", "loop_Gb/s");
     for (Row r : rows) {
-      out.printf("%-6s %8.3f %8.1f %8.3f %8.3f %8.3f %8.1f %8.3f %10.1f %9.2f%n", r.method(), r.step_s_1(),
+      out.printf("%-6s %8.3f %8.1f %8.3f %8.3f %8.3f %8.1f %8.3f %10.1f %10s %9.2f%n", r.method(), r.step_s_1(),
           r.examples_per_s_1(), r.grads_s_1(), r.optim_s_1(), r.step_s_2(), r.examples_per_s_2(), r.grads_s_2(),
-          r.allreduce_bytes_per_step() / 1e6, r.loopback_gbit_per_s());
+          r.allreduce_bytes_per_step() / 1e6, r.projected_gradient_bytes_per_step() == null ? "-"
+              : String.format("%.1f", r.projected_gradient_bytes_per_step() / 1e6), r.loopback_gbit_per_s());
     }
     StringBuilder head = new StringBuilder("projected ex/s on N machines, one rank each: the 1-rank passes / N, plus "
         + "the gradient copies and optimizer step every rank repeats, plus the ring all-reduce's 2(N-1)/N x MB/step:\n").append(String.format("%-6s %-9s", "method", "network"));
@@ -215,7 +235,8 @@ public final class DdpBenchmark {
       });
     }
     out.println("step_1, step_2: seconds per step on 1 rank (whole batch) and 2 ranks (half each); grads: the gradient "
-        + "phase (copies; on 2 ranks also the all-reduce); optim: the optimizer step; loop_Gb/s: the all-reduce's bytes over its extra time on "
+        + "phase (copies; on 2 ranks also the all-reduce); optim: the optimizer step; proj_MB: what GEMS would all-reduce "
+        + "sending projected gradients between refreshes (not built); loop_Gb/s: the all-reduce's bytes over its extra time on "
         + "loopback");
   }
 
