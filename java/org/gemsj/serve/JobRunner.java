@@ -140,7 +140,7 @@ public final class JobRunner implements AutoCloseable {
       ticker.schedule(() -> {
         if (r.process.isAlive()) {
           r.killed = true;
-          r.process.destroyForcibly();
+          kill(r.process.toHandle());
         }
       }, options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -210,7 +210,7 @@ public final class JobRunner implements AutoCloseable {
           new OutputPump("gems-worker-" + id, process.getInputStream(), jobDir(id).resolve("worker.log"),
               line -> logLine(id, line)));
     } catch (IOException e) {
-      process.destroyForcibly();
+      kill(process.toHandle());
       ledger.change(id, b -> b.setState(JobState.JOB_STATE_FAILED).setReason("cannot read the run's log: " + e.getMessage()),
           null);
       return;
@@ -396,8 +396,17 @@ public final class JobRunner implements AutoCloseable {
     try {
       p.onExit().get(options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      p.destroyForcibly();
+      kill(p);
     }
+  }
+
+  /**
+   * SIGKILL to a worker and everything it started: a worker of nproc > 1 runs its ranks as child
+   * processes, and a rank whose parent is killed would train on unwatched.
+   */
+  private static void kill(ProcessHandle worker) {
+    worker.descendants().forEach(ProcessHandle::destroyForcibly);
+    worker.destroyForcibly();
   }
 
   /**
@@ -418,7 +427,8 @@ public final class JobRunner implements AutoCloseable {
     for (Running r : now) {
       try {
         if (!r.process.waitFor(options.cancelGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-          r.process.destroyForcibly().waitFor();
+          kill(r.process.toHandle());
+          r.process.waitFor();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
