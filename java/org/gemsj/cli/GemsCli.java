@@ -3,7 +3,6 @@ package org.gemsj.cli;
 import java.io.IOException;
 import org.gemsj.dist.DistributedException;
 import org.gemsj.nativeops.NativeLibrary;
-import org.gemsj.worker.TrainWorker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,7 +43,7 @@ public final class GemsCli implements Runnable {
       }
       if (e instanceof DistributedException) { // its message names the rank and the collective
         commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-        return TrainWorker.RANK_FAILED;
+        return DistributedException.EXIT_STATUS;
       }
       throw e;
     });

@@ -36,8 +36,9 @@ final class ServeCommand implements Callable<Integer> {
   Map<String, Path> models = new LinkedHashMap<>();
   @Option(names = "--max-running", description = "jobs trained at once (default 1)") int maxRunning = 1;
   @Option(names = "--max-queue", description = "jobs waiting at most (default 100)") int maxQueue = 100;
-  @Option(names = "--cancel-grace", description = "seconds from SIGTERM to SIGKILL of a cancelled worker (default 60)")
-  int cancelGrace = 60;
+  @Option(names = "--cancel-grace", description = "seconds from SIGTERM to SIGKILL of a cancelled worker (default "
+      + JobRunner.Options.DEFAULT_CANCEL_GRACE_S + ": longer than a worker of nproc > 1 gives its ranks)")
+  int cancelGrace = JobRunner.Options.DEFAULT_CANCEL_GRACE_S;
   @Option(names = "--max-message-bytes", description = "largest request accepted (default 1 MiB)")
   int maxMessageBytes = ServerConfig.DEFAULT_MAX_MESSAGE_BYTES;
   @Option(names = "--parallel-calls", description = "inferences each model runs at once (default "

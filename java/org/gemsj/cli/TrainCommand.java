@@ -138,7 +138,7 @@ final class TrainCommand implements Callable<Integer> {
             + "them): drop --nproc");
       }
       return LocalRanks.run(nproc, GemsCli.class.getName(), withoutNproc(spec.commandLine().getParseResult()
-          .originalArgs()));
+          .originalArgs()), null);
     }
     Trainer trainer;
     boolean resuming = resume != null;

@@ -104,7 +104,13 @@ public final class AtomicFiles {
   public static void recoverDirectory(Path dir) throws IOException {
     Path old = dir.toAbsolutePath().getParent().resolve(dir.getFileName() + ".old");
     if (!Files.exists(dir) && Files.isDirectory(old)) {
-      Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.nio.file.NoSuchFileException raced) {
+        if (!Files.isDirectory(dir)) { // not another process (a data-parallel rank) recovering it first
+          throw raced;
+        }
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.gemsj.dist.LocalRanks;
 import org.gemsj.io.FileConfinement;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.serve.proto.Job;
@@ -40,7 +41,9 @@ public final class JobRunner implements AutoCloseable {
 
   /** Limits: running jobs, waiting jobs, SIGTERM-to-SIGKILL grace, worker starts per job. */
   public record Options(int maxRunning, int maxQueued, Duration cancelGrace, int maxAttempts) {
-    public static final Options DEFAULTS = new Options(1, 100, Duration.ofSeconds(60), 3);
+    /** Seconds from SIGTERM to SIGKILL of a cancelled worker: longer than a worker's ranks get (LocalRanks). */
+    public static final int DEFAULT_CANCEL_GRACE_S = (int) LocalRanks.GRACE_SECONDS + 15;
+    public static final Options DEFAULTS = new Options(1, 100, Duration.ofSeconds(DEFAULT_CANCEL_GRACE_S), 3);
   }
 
   private final JobLedger ledger;

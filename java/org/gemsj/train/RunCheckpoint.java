@@ -37,11 +37,12 @@ final class RunCheckpoint {
 
   /**
    * Loads the checkpoint into {@code model} and {@code adaptation}; returns the state to continue
-   * from. Refuses a checkpoint of other data ({@code digest} differs), and drops the log lines
-   * written after it, which the resumed run writes again.
+   * from. Refuses a checkpoint of other data ({@code digest} differs), and, when this process
+   * {@code writes} OUT (rank 0 of a data-parallel run), drops the log lines written after it,
+   * which the resumed run writes again.
    */
   static TrainState restore(RunDirectory run, TrainConfig config, GenerativeModel model, Adaptation adaptation,
-      String digest, PrintStream log) throws IOException {
+      String digest, boolean writes, PrintStream log) throws IOException {
     Path dir = run.checkpoint();
     AtomicFiles.recoverDirectory(dir);
     AtomicFiles.recoverDirectory(run.model());
@@ -60,8 +61,10 @@ final class RunCheckpoint {
       throw new IllegalArgumentException(config.data() + " changed since the checkpoint was written (its files' "
           + "SHA-256 differs): resuming would train on other data; start a new run instead");
     }
-    truncateAfter(run.trainLog(), state.step());
-    truncateAfter(run.conflictLog(), state.step());
+    if (writes) {
+      truncateAfter(run.trainLog(), state.step());
+      truncateAfter(run.conflictLog(), state.step());
+    }
     log.println("gems: resuming at step " + state.step() + " of " + config.steps());
     return state;
   }

@@ -174,7 +174,8 @@ public final class Trainer {
       }
       Adaptation adaptation = new Adaptation(config, model, bases);
       String digest = dataset.digest();
-      state = resume ? RunCheckpoint.restore(run, config, model, adaptation, digest, log) : TrainState.initial(digest);
+      state = resume ? RunCheckpoint.restore(run, config, model, adaptation, digest, ranks.writes(), log)
+          : TrainState.initial(digest);
       state = new TrainingLoop(config, run, log, progress, () -> listener, conflictEvery, crashAfter,
           () -> stopRequested, ranks).run(model, adaptation, split, state);
       optimizerBytes = adaptation.stateBytes();

@@ -27,7 +27,7 @@ import org.gemsj.train.TrainingStopped;
  * <p>With a request for nproc > 1 it starts that many ranks, each a worker of the same OUT, and
  * watches them ({@link LocalRanks}): its exit status is the first failed rank's.
  *
- * <p>Exit status: 0 when the run finished or was stopped by a signal, {@link #BAD_INPUT} after
+ * <p>Exit status: 0 when the run finished, 143 or 130 when a signal stopped it ({@link SignalStop}), {@link #BAD_INPUT} after
  * bad input (one line, "gems train: ...", as the CLI prints it), {@link #RANK_FAILED} when a
  * data-parallel rank's group failed, {@link #ORPHANED} when the parent went away.
  */
@@ -37,7 +37,7 @@ public final class TrainWorker {
   /** Exit status after bad input (a setting, a dataset), as `gems train`'s. */
   public static final int BAD_INPUT = 2;
   /** Exit status of a rank whose group failed (another rank died or stopped calling), as `gems train`'s. */
-  public static final int RANK_FAILED = 4;
+  public static final int RANK_FAILED = DistributedException.EXIT_STATUS;
 
   private TrainWorker() {}
 
@@ -52,7 +52,9 @@ public final class TrainWorker {
       WorkerRequest request = WorkerRequest.read(new RunDirectory(out));
       Launch launch = Launch.fromEnvironment(System.getenv());
       if (request.nproc() > 1 && !launch.distributed()) { // this worker starts the ranks, each a worker of OUT
-        System.exit(LocalRanks.run(request.nproc(), TrainWorker.class.getName(), List.of(args[0])));
+        // the ranks' logs go beside this worker's own (the job server runs it in the job's directory)
+        System.exit(LocalRanks.run(request.nproc(), TrainWorker.class.getName(), List.of(args[0]),
+            Path.of(System.getProperty("user.dir"))));
       }
       NativeLibrary.load(); // libtorch and the threading policy (BlasThreads) before any work
       run(out, request, launch);

@@ -21,6 +21,8 @@ import org.gemsj.train.TrainConfig;
  * its own. The one place that knows a worker's command line and environment.
  */
 public final class WorkerLauncher {
+  private static final List<String> LAUNCH_VARIABLES = List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
+      "MASTER_ADDR", "MASTER_PORT");
   private final String java;
   private final String classPath;
   private final List<String> jvmOptions;
@@ -97,6 +99,9 @@ public final class WorkerLauncher {
     ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
         .redirectOutput(output);
     pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE"); // see README: spinning OpenMP threads
+    // a server started under torchrun must not make its workers ranks of that run: a worker of
+    // nproc > 1 starts its own ranks, and tells them apart from itself by these
+    pb.environment().keySet().removeIf(v -> LAUNCH_VARIABLES.contains(v) || v.startsWith("TORCHELASTIC_"));
     pb.environment().putAll(environment);
     return pb.start(); // stdin stays a pipe the parent never writes to: its end tells the worker the parent died
   }

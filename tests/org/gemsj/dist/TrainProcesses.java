@@ -162,6 +162,9 @@ final class TrainProcesses implements AutoCloseable {
 
   @Override
   public void close() {
-    started.forEach(Process::destroyForcibly); // a failed assertion must not leave ranks running
+    for (Process p : started) { // a failed assertion must not leave ranks running (--nproc's are grandchildren)
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
   }
 }

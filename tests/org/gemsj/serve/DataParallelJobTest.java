@@ -54,6 +54,10 @@ class DataParallelJobTest {
             "--token-file", Files.writeString(dir.resolve("token"), ServeFixtures.TOKEN).toString());
         assertEquals(0, shown.code());
         assertTrue(shown.out().contains("FAILED") && shown.out().contains("rank 1 of 2 exited"), shown.out());
+        // nothing of the job is left running: the worker stopped rank 0 and waited for it
+        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+            .filter(p -> p.info().commandLine().orElse("").contains(dir.toString())).toList();
+        assertTrue(left.isEmpty(), "still running: " + left);
       } finally {
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
       }
