@@ -24,6 +24,7 @@ import org.gemsj.data.SplitData;
 import org.gemsj.data.Splitter;
 import org.gemsj.data.Task;
 import org.gemsj.dist.Launch;
+import org.gemsj.dist.LocalRanks;
 import org.gemsj.dist.ProcessGroup;
 import org.gemsj.io.AtomicFiles;
 import org.gemsj.model.GenerativeModel;
@@ -50,6 +51,8 @@ import org.gemsj.train.TrainStep;
 public final class DdpBenchmark {
   /** The network bandwidths projected at, bytes per second: 10 and 100 Gbit/s. */
   public static final double[] BANDWIDTHS = {10e9 / 8, 100e9 / 8};
+  /** The demo's history length. */
+  private static final int HISTORY = 10;
   /** The machine counts projected at. */
   public static final int[] MACHINES = {1, 2, 4, 8, 16};
 
@@ -89,10 +92,10 @@ public final class DdpBenchmark {
     int torchBefore = torch.get_num_threads(), blasBefore = BlasThreads.current();
     List<Row> rows = new ArrayList<>();
     try {
+      SplitData split = Splitter.split(dataset, HISTORY); // one split for every method
       for (TrainMethod m : methods) {
         TrainConfig config = GemsTrainer.builder(data, Path.of("unused")).method(m).batchSize(batchSize)
-            .maxTokens(48).historyLength(10).steps(1000).cacheDir(cacheDir).config();
-        SplitData split = Splitter.split(dataset, config.model().historyLength());
+            .maxTokens(48).historyLength(HISTORY).steps(1000).cacheDir(cacheDir).config();
         threads(cores);
         Measured one = measureRanks(config, dataset, split.train(), 1);
         threads(1);
@@ -135,10 +138,7 @@ public final class DdpBenchmark {
     if (world == 1) {
       return measure(config, dataset, train, new DataParallel(null));
     }
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = LocalRanks.freePort();
     ExecutorService pool = Executors.newFixedThreadPool(world);
     try {
       List<Future<Measured>> ranks = new ArrayList<>();

@@ -53,10 +53,7 @@ public final class LocalRanks {
 
   private int start(int n, String mainClass, List<String> args, Path logDir) throws IOException,
       InterruptedException {
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / n);
     String ompThreads = System.getenv().getOrDefault("OMP_NUM_THREADS", String.valueOf(threads));
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
@@ -177,6 +174,13 @@ public final class LocalRanks {
       }
     }
     return order.stream().filter(r -> all.get(r).exitValue() != 0).findFirst().orElseThrow();
+  }
+
+  /** A TCP port free on this machine now, for a run's store on loopback. */
+  public static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   /** SIGTERM to every rank still running, then SIGKILL to those still running after the grace. */
